@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Bundles TypeScript for QuickJS (and Node tests) with esbuild: one ES module, platform neutral.
+//   node src/tools/bundle.mjs main  OUT.mjs   -> the product (src/main.ts)
+//   node src/tools/bundle.mjs unit  OUT.mjs   -> every test/unit/*.test.ts (runs under Node and QuickJS)
+//   node src/tools/bundle.mjs qjstest OUT.mjs -> unit tests + test/native/*.test.ts (QuickJS only)
+import { build } from 'esbuild';
+import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const [kind, outArg] = process.argv.slice(2);
+if (!['main', 'unit', 'qjstest'].includes(kind) || !outArg) {
+  console.error('usage: bundle.mjs main|unit|qjstest OUT.mjs');
+  process.exit(2);
+}
+const out = resolve(outArg);
+
+function testFiles(dir) {
+  try {
+    return readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => join(root, dir, f));
+  } catch {
+    return [];
+  }
+}
+
+let entry;
+if (kind === 'main') {
+  entry = join(root, 'src/main.ts');
+} else {
+  const files = testFiles('test/unit');
+  if (kind === 'qjstest') files.push(...testFiles('test/native'));
+  const gen = join(root, 'build/test', `${kind}-entry.ts`);
+  mkdirSync(dirname(gen), { recursive: true });
+  const rel = (f) => './' + relative(dirname(gen), f).replace(/\\/g, '/');
+  writeFileSync(
+    gen,
+    [
+      `import { runAll } from ${JSON.stringify(rel(join(root, 'test/harness/harness.ts')))};`,
+      ...files.map((f) => `import ${JSON.stringify(rel(f))};`),
+      `runAll(${JSON.stringify(files.map((f) => relative(root, f)))});`,
+      '',
+    ].join('\n'),
+  );
+  entry = gen;
+}
+
+await build({
+  entryPoints: [entry],
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  conditions: ['import', 'default'],
+  target: 'es2022',
+  outfile: out,
+  external: ['wgjs:sys', 'qjs:std', 'qjs:os'],
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { 'import.meta.vitest': 'undefined' },
+});
