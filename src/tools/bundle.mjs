@@ -3,8 +3,9 @@
 //   node src/tools/bundle.mjs main  OUT.mjs   -> the product (src/main.ts)
 //   node src/tools/bundle.mjs unit  OUT.mjs   -> every test/unit/*.test.ts (runs under Node and QuickJS)
 //   node src/tools/bundle.mjs qjstest OUT.mjs -> unit tests + test/native/*.test.ts (QuickJS only)
+// WGJS_TEST_FILTER=substr limits the test bundles to files whose name contains substr.
 import { build } from 'esbuild';
-import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, mkdirSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +21,7 @@ function testFiles(dir) {
   try {
     return readdirSync(join(root, dir))
       .filter((f) => f.endsWith('.test.ts'))
+      .filter((f) => !process.env.WGJS_TEST_FILTER || f.includes(process.env.WGJS_TEST_FILTER))
       .sort()
       .map((f) => join(root, dir, f));
   } catch {
@@ -33,7 +35,7 @@ if (kind === 'main') {
 } else {
   const files = testFiles('test/unit');
   if (kind === 'qjstest') files.push(...testFiles('test/native'));
-  const gen = join(root, 'build/test', `${kind}-entry.ts`);
+  const gen = join(root, 'build/test', `${kind}-entry-${process.pid}.ts`);
   mkdirSync(dirname(gen), { recursive: true });
   const rel = (f) => './' + relative(dirname(gen), f).replace(/\\/g, '/');
   writeFileSync(
@@ -47,6 +49,7 @@ if (kind === 'main') {
   );
   entry = gen;
 }
+const cleanup = () => { if (kind !== 'main') try { unlinkSync(entry); } catch {} };
 
 await build({
   entryPoints: [entry],
@@ -60,5 +63,4 @@ await build({
   external: ['wgjs:sys', 'qjs:std', 'qjs:os'],
   legalComments: 'none',
   logLevel: 'warning',
-  define: { 'import.meta.vitest': 'undefined' },
-});
+}).finally(cleanup);

@@ -1,0 +1,89 @@
+// The native module `wgjs:sys` (src/native/sys.c): syscalls only, no protocol logic.
+// Every function throws an Error on failure whose `errno` is the TARGET's errno number (mips
+// differs from x86) and whose `code` is its name ("EINVAL"). Exceptions: the non-blocking I/O
+// calls return -1 on EAGAIN instead of throwing, so the packet path allocates nothing.
+// Buffers are Uint8Array views; the C side honours byteOffset/byteLength and `off`/`len`.
+declare module 'wgjs:sys' {
+  /** Target errno numbers by name (EINVAL, EPROTO, EADDRINUSE, ENOENT, EEXIST, EAGAIN, ...). */
+  export const errno: Record<string, number>;
+  export const version: string; // quickjs-ng version the binary was built with
+  export const arch: string; // build ARCH (x86_64, aarch64, arm, mips, mipsel)
+
+  // --- TUN ---
+  /** Opens /dev/net/tun with IFF_TUN|IFF_NO_PI for `name`, non-blocking; returns the fd. */
+  export function tunOpen(name: string): number;
+  export function tunSetMtu(name: string, mtu: number): void;
+  /** Brings the link up (IFF_UP). */
+  export function linkUp(name: string): void;
+  /** Interface index, or 0 if no such interface (in the current namespace). */
+  export function ifIndex(name: string): number;
+  /** Name of the interface attached to a tun fd (TUNGETIFF), works after the link moved netns. */
+  export function tunName(fd: number): string;
+
+  // --- generic fd I/O (non-blocking fds: return -1 on EAGAIN) ---
+  export function read(fd: number, buf: Uint8Array, off: number, len: number): number;
+  export function write(fd: number, buf: Uint8Array, off: number, len: number): number;
+  export function close(fd: number): void;
+  /** poll(2) on one fd for readability with a timeout in ms; true if readable/hangup. */
+  export function pollIn(fd: number, timeoutMs: number): boolean;
+
+  // --- UDP ---
+  // Endpoint record: a 40-byte Uint8Array, layout (explicit bytes, same on every endianness):
+  //   [0]      family: 4 or 6 (0 = none)       [1] reserved 0
+  //   [2..3]   remote port, big-endian (network order)
+  //   [4..19]  remote address (IPv4 uses [4..7])
+  //   [20..35] local (source) address the packet arrived on / should leave from; all zero = any
+  //   [36..39] local interface index, little-endian u32 (0 = any)
+  /** UDP socket of family 4|6 bound to port (0 = random), non-blocking, IPV6_V6ONLY on v6,
+   *  IP_PKTINFO / IPV6_RECVPKTINFO enabled, SO_MARK set when fwmark != 0. Returns fd. */
+  export function udpOpen(family: 4 | 6, port: number, fwmark: number): number;
+  export function udpLocalPort(fd: number): number;
+  export function setMark(fd: number, fwmark: number): void;
+  /** recvmsg into buf[off..off+len); fills `ep` (40 bytes) with remote + local address.
+   *  Returns bytes received or -1 on EAGAIN. */
+  export function udpRecv(fd: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): number;
+  /** sendmsg of buf[off..off+len) to `ep`'s remote; uses `ep`'s local address/ifindex as the
+   *  source (IP_PKTINFO/IPV6_PKTINFO) when set; if the kernel refuses that source (EINVAL,
+   *  EADDRNOTAVAIL) it clears ep[20..39] and retries once without. Returns bytes or -1 on EAGAIN. */
+  export function udpSend(fd: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): number;
+
+  // --- UNIX stream sockets (UAPI) ---
+  /** socket+bind+listen on path (caller handles stale sockets); non-blocking listener. */
+  export function unixListen(path: string): number;
+  /** accept4 non-blocking; -1 on EAGAIN. */
+  export function unixAccept(fd: number): number;
+  /** Blocking connect (for the CLI and for "in use" detection). */
+  export function unixConnect(path: string): number;
+  export function setNonBlocking(fd: number, on: boolean): void;
+
+  // --- misc ---
+  export function getrandom(buf: Uint8Array): void;
+  /** CLOCK_MONOTONIC in milliseconds (float, sub-ms precision). */
+  export function monotonicMs(): number;
+  /** CLOCK_REALTIME as [seconds, nanoseconds]. */
+  export function realtime(): [number, number];
+  export function umask(mask: number): number;
+  export function mkdir(path: string, mode: number): void; // EEXIST is not an error
+  export function unlink(path: string): void; // ENOENT is not an error
+  export function chmod(path: string, mode: number): void;
+  /** stat: [dev, ino, mode] or null if missing (used to notice the socket file being removed). */
+  export function stat(path: string): [number, number, number] | null;
+  export function getpid(): number;
+  export function isatty(fd: number): boolean;
+
+  // --- processes and signals ---
+  /** fork(); in the parent returns the child pid, in the child 0. */
+  export function fork(): number;
+  /** Daemonize like wireguard-go: fork; the parent blocks until the child calls
+   *  daemonReady(ok) (over a pipe), then exits with 0 (ready) or 1 (failed). In the child:
+   *  setsid, stdin to /dev/null; returns normally. */
+  export function daemonize(): void;
+  export function daemonReady(ok: boolean): void;
+  /** Run a program (execvp) with env additions, detached, without waiting; returns pid.
+   *  stdio to /dev/null unless inheritStdio. */
+  export function spawn(argv: string[], env: Record<string, string>, inheritStdio: boolean): number;
+  /** waitpid(WNOHANG) for any child: returns [pid, status] or null. Reaps zombies. */
+  export function reap(): [number, number] | null;
+  /** Signal numbers (SIGTERM, SIGINT, SIGHUP, SIGCHLD, ...) are those of the target. */
+  export const signals: Record<string, number>;
+}
