@@ -56,6 +56,14 @@ declare module 'wgjs:sys' {
   export function unixConnect(path: string): number;
   export function setNonBlocking(fd: number, on: boolean): void;
 
+  // --- names ---
+  /** getaddrinfo(host, NULL, AF_UNSPEC, SOCK_DGRAM): numeric or name (musl reads /etc/hosts and
+   *  /etc/resolv.conf). Returns [family, 4- or 16-byte address] in resolver order; throws with
+   *  code/errno on failure (EAI_* mapped to a message; errno ENOENT-like). */
+  export function resolve(host: string): [4 | 6, Uint8Array][];
+  /** Lists a directory's entry names (for /var/run/wireguard/*.sock). */
+  export function readdir(path: string): string[];
+
   // --- misc ---
   export function getrandom(buf: Uint8Array): void;
   /** CLOCK_MONOTONIC in milliseconds (float, sub-ms precision). */

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The whole test suite (README: `npm test`; CI: .ci/run). Installs what it needs (apt + npm),
+# builds every ARCH, then runs each stage and closes with `total: N passed, N failed`.
+# WGJS_ARCHES="x86_64 mips" limits the cross-arch stages (default: all five).
+set -u
+cd "$(dirname "$0")/.."
+ARCHES=${WGJS_ARCHES:-"x86_64 aarch64 arm mips mipsel"}
+LOG=build/test-logs
+mkdir -p "$LOG"
+pass=0 fail=0
+declare -a summary=()
+
+stage() { # stage NAME CMD... : runs CMD, echoes its output, adds its last `N passed, N failed`
+  local name=$1; shift
+  local log="$LOG/$name.log" t0=$SECONDS
+  echo "=== $name: $*"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local line p f
+  line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  if [ -n "$line" ]; then
+    p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+  else
+    p=0; f=1
+  fi
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  pass=$((pass + p)); fail=$((fail + f))
+  summary+=("$(printf '%-22s %4d passed, %2d failed  (%ds, exit %d)' "$name" "$p" "$f" $((SECONDS - t0)) "$rc")")
+}
+
+if ! bash test/install-deps.sh; then
+  echo "dependency installation failed"
+  echo "total: 0 passed, 1 failed"
+  exit 1
+fi
+if ! ./build.sh $ARCHES; then
+  echo "build failed"
+  echo "total: 0 passed, 1 failed"
+  exit 1
+fi
+
+stage typecheck bash -c 'npx tsc -p tsconfig.json && echo "typecheck: 1 passed, 0 failed"'
+stage unit-node node test/run-unit.mjs
+for a in $ARCHES; do
+  stage "unit-qjs-$a" bash test/qjs-unit.sh "$a"
+done
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo "total: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
