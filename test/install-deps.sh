@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what building and testing wgjs need on Debian (bookworm): apt packages and npm
+# modules. Idempotent and quiet; safe to run again.
+set -eu
+cd "$(dirname "$0")/.."
+PKGS="build-essential iproute2 iputils-ping iperf3 wireguard-tools wireguard-go qemu-user-static
+      binutils file python3 shellcheck procps"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing Debian packages:$missing (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "== apt-get install$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+if [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/@noble/ciphers ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
