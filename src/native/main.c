@@ -63,6 +63,8 @@ int main(int argc, char **argv)
     if (!rt)
         return 1;
     js_std_init_handlers(rt);
+    /* an unhandled promise rejection is fatal like an uncaught exception: print it, exit 1 */
+    JS_SetHostPromiseRejectionTracker(rt, js_std_promise_rejection_tracker, NULL);
     JS_SetModuleLoaderFunc2(rt, NULL, js_module_loader, js_module_check_attributes, NULL);
     ctx = JS_NewContext(rt);
     if (!ctx)
@@ -80,6 +82,7 @@ int main(int argc, char **argv)
         JS_SetPropertyStr(ctx, global, "__WGJS_TEST_SCALE", JS_NewFloat64(ctx, atof(scale)));
     console = JS_GetPropertyStr(ctx, global, "console");
     JS_SetPropertyStr(ctx, console, "error", JS_NewCFunction(ctx, js_console_error, "error", 1));
+    JS_SetPropertyStr(ctx, console, "warn", JS_NewCFunction(ctx, js_console_error, "warn", 1));
     JS_FreeValue(ctx, console);
     JS_FreeValue(ctx, global);
     js_std_eval_binary(ctx, qjsc_wgjs_main, qjsc_wgjs_main_size, 0);

@@ -12,7 +12,8 @@ declare module 'qjs:std' {
   }
   export const out: FILE;
   export const err: FILE;
-  export const in: FILE;
+  const stdin: FILE;
+  export { stdin as in };
   export function exit(code: number): never;
   export function getenv(name: string): string | undefined;
   export function getenviron(): Record<string, string>;

@@ -1,0 +1,35 @@
+// X25519 (RFC 7748) over @noble/curves: clamping, public keys, DH that rejects all-zero results.
+import { x25519 } from '@noble/curves/ed25519.js';
+import type { RandomFill } from '../platform/types.ts';
+import { isZero } from '../util/bytes.ts';
+
+export const KEY_SIZE = 32;
+
+/** Clamps a private key in place (RFC 7748 decodeScalar25519) and returns it. */
+export function clamp(k: Uint8Array): Uint8Array {
+  k[0]! &= 248;
+  k[31]! &= 127;
+  k[31]! |= 64;
+  return k;
+}
+
+export function generatePrivateKey(random: RandomFill): Uint8Array {
+  const k = new Uint8Array(KEY_SIZE);
+  random(k);
+  return clamp(k);
+}
+
+export function publicKey(priv: Uint8Array): Uint8Array {
+  return x25519.scalarMultBase(priv);
+}
+
+/** DH(priv, pub); null when the result would be all zero (low-order point), as WireGuard requires. */
+export function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array | null {
+  let out: Uint8Array;
+  try {
+    out = x25519.scalarMult(priv, pub);
+  } catch {
+    return null;
+  }
+  return isZero(out) ? null : out;
+}
