@@ -1,0 +1,135 @@
+// Receiving: dispatch by message type; handshake messages behind mac1 (and, under load, mac2 and
+// the ratelimiter); transport data decrypted in place, replay-checked after authentication,
+// source-checked against the peer's allowed IPs, then written to TUN.
+import { openInPlace, TAG_SIZE } from '../crypto/aead.ts';
+import { REJECT_AFTER_MESSAGES, REJECT_AFTER_TIME, REKEY_ON_RECEIVE_AGE } from '../noise/constants.ts';
+import { consumeInitiation, consumeResponse } from '../noise/handshake.ts';
+import type { Keypair } from '../noise/keypair.ts';
+import {
+  COOKIE_RECEIVER, INIT_SENDER, messageType, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_RESPONSE,
+  MSG_TRANSPORT, RESP_RECEIVER, RESP_SENDER, TRANSPORT_COUNTER, TRANSPORT_HEADER_SIZE,
+  TRANSPORT_RECEIVER,
+} from '../noise/messages.ts';
+import { readU32LE, readU64LE } from '../util/bytes.ts';
+import type { Device } from './device.ts';
+import type { Peer } from './peer.ts';
+import { beginSession, sendInitiation, sendResponse, sendStaged, sendKeepalive } from './send.ts';
+import * as timers from './timers.ts';
+
+function setEndpoint(peer: Peer, ep: Uint8Array): void {
+  // roaming: the source of every authenticated packet becomes the endpoint
+  for (let i = 0; i < 40; i++) {
+    if (peer.endpoint[i] !== ep[i]) {
+      peer.endpoint.set(ep.subarray(0, 40));
+      return;
+    }
+  }
+}
+
+export function receiveUdp(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+  const type = messageType(buf, off, len);
+  if (type === MSG_TRANSPORT) receiveTransport(dev, buf, off, len, ep);
+  else if (type === MSG_INITIATION || type === MSG_RESPONSE) receiveHandshake(dev, type, buf, off, len, ep);
+  else if (type === MSG_COOKIE_REPLY) receiveCookieReply(dev, buf, off);
+  // anything else: silence
+}
+
+function receiveHandshake(dev: Device, type: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+  const msg = off === 0 ? buf : buf.subarray(off, off + len);
+  if (!dev.cookieChecker.checkMac1(msg, len)) return;
+  if (dev.underLoad()) {
+    if (!dev.cookieChecker.checkMac2(msg, len, ep)) {
+      const sender = readU32LE(msg, type === MSG_INITIATION ? INIT_SENDER : RESP_SENDER);
+      dev.cookieChecker.createReply(msg, len, sender, ep, dev.cookieBuf);
+      dev.transport.send(dev.cookieBuf, 0, dev.cookieBuf.length, ep);
+      return;
+    }
+    if (!dev.ratelimiter.allow(ep)) return;
+  }
+  const now = dev.clock.now();
+  if (type === MSG_INITIATION) {
+    const peer = consumeInitiation(dev.identity, msg, 0, dev.lookupPeer, now);
+    if (!peer) return;
+    setEndpoint(peer, ep);
+    peer.rxBytes += len;
+    timers.anyAuthenticatedPacketTraversal(peer, now);
+    timers.anyAuthenticatedPacketReceived(peer);
+    sendResponse(dev, peer);
+    return;
+  }
+  const entry = dev.indexes.get(readU32LE(msg, RESP_RECEIVER));
+  if (!entry || entry.keypair !== null) return;
+  const peer = entry.peer;
+  if (!consumeResponse(dev.identity, peer.handshake, msg, 0)) return;
+  setEndpoint(peer, ep);
+  peer.rxBytes += len;
+  timers.anyAuthenticatedPacketTraversal(peer, now);
+  timers.anyAuthenticatedPacketReceived(peer);
+  if (!beginSession(dev, peer)) return;
+  timers.sessionDerived(peer, now);
+  timers.handshakeComplete(peer, dev.clock.wall());
+  dev.notifyHandshake(peer);
+  // the initiator sends at once: staged data, or a keepalive to confirm the session
+  if (peer.staged.length > 0) sendStaged(dev, peer);
+  else sendKeepalive(dev, peer);
+}
+
+function receiveCookieReply(dev: Device, buf: Uint8Array, off: number): void {
+  const entry = dev.indexes.get(readU32LE(buf, off + COOKIE_RECEIVER));
+  if (!entry) return;
+  entry.peer.cookie.consumeReply(buf, off);
+}
+
+function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+  const entry = dev.indexes.get(readU32LE(buf, off + TRANSPORT_RECEIVER));
+  if (!entry || entry.keypair === null) return;
+  const kp: Keypair = entry.keypair;
+  const peer = entry.peer;
+  const counter = readU64LE(buf, off + TRANSPORT_COUNTER);
+  const now = dev.clock.now();
+  if (!(counter < REJECT_AFTER_MESSAGES) || now - kp.created >= REJECT_AFTER_TIME) return;
+  const dataOff = off + TRANSPORT_HEADER_SIZE;
+  if (!openInPlace(kp.recvKey, counter, buf, dataOff, len - TRANSPORT_HEADER_SIZE)) return;
+  if (!kp.replay.validateCounter(counter, REJECT_AFTER_MESSAGES)) return;
+  // authenticated from here on
+  const k = peer.keypairs;
+  if (kp === k.next) {
+    dev.dropKeypair(k.previous);
+    k.previous = k.current;
+    k.current = kp;
+    k.next = null;
+    timers.handshakeComplete(peer, dev.clock.wall());
+    dev.notifyHandshake(peer);
+    sendStaged(dev, peer);
+  }
+  setEndpoint(peer, ep);
+  peer.rxBytes += len;
+  timers.anyAuthenticatedPacketTraversal(peer, now);
+  timers.anyAuthenticatedPacketReceived(peer);
+  // keep the key fresh: an initiator whose session nears REJECT_AFTER_TIME rekeys once
+  const cur = k.current;
+  if (cur && cur.isInitiator && !peer.sentLastMinuteHandshake && now - cur.created >= REKEY_ON_RECEIVE_AGE) {
+    peer.sentLastMinuteHandshake = true;
+    sendInitiation(dev, peer, false);
+  }
+  const plainLen = len - TRANSPORT_HEADER_SIZE - TAG_SIZE;
+  if (plainLen === 0) return; // keepalive
+  timers.dataReceived(peer, now);
+  // the inner packet: its real length, and its source must be one of the peer's allowed IPs
+  const v = buf[dataOff]! >> 4;
+  let ipLen: number;
+  let family: 4 | 6;
+  let srcOff: number;
+  if (v === 4 && plainLen >= 20) {
+    ipLen = (buf[dataOff + 2]! << 8) | buf[dataOff + 3]!;
+    family = 4;
+    srcOff = dataOff + 12;
+  } else if (v === 6 && plainLen >= 40) {
+    ipLen = 40 + ((buf[dataOff + 4]! << 8) | buf[dataOff + 5]!);
+    family = 6;
+    srcOff = dataOff + 8;
+  } else return;
+  if (ipLen > plainLen || ipLen < (family === 4 ? 20 : 40)) return;
+  if (dev.allowedIps.lookup(family, buf, srcOff) !== peer) return;
+  dev.tun.write(buf, dataOff, ipLen);
+}

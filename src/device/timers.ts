@@ -1,0 +1,50 @@
+// The per-peer timers of the whitepaper (section 6), as deadlines on the peer. Events on the
+// packet path only store numbers; Device.tick() runs whatever is due.
+import {
+  KEEPALIVE_TIMEOUT, MAX_TIMER_HANDSHAKES, REKEY_TIMEOUT, ZERO_KEYS_AFTER,
+} from '../noise/constants.ts';
+import type { Peer } from './peer.ts';
+
+/** 0..333 ms of jitter from a byte of randomness. */
+export function jitter(randomByte: number): number {
+  return (randomByte * 334) >> 8;
+}
+
+export function dataSent(p: Peer, now: number, jitterMs: number): void {
+  if (p.newHandshakeAt === Infinity) p.newHandshakeAt = now + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + jitterMs;
+}
+export function dataReceived(p: Peer, now: number): void {
+  if (p.keepaliveAt === Infinity) p.keepaliveAt = now + KEEPALIVE_TIMEOUT;
+  else p.keepaliveNeedAnother = true;
+}
+export function anyAuthenticatedPacketSent(p: Peer): void {
+  p.keepaliveAt = Infinity;
+}
+export function anyAuthenticatedPacketReceived(p: Peer): void {
+  p.newHandshakeAt = Infinity;
+}
+export function anyAuthenticatedPacketTraversal(p: Peer, now: number): void {
+  if (p.persistentKeepalive > 0) p.persistentKeepaliveAt = now + p.persistentKeepalive * 1000;
+}
+export function handshakeInitiated(p: Peer, now: number, jitterMs: number): void {
+  p.retransmitAt = now + REKEY_TIMEOUT + jitterMs;
+}
+export function handshakeComplete(p: Peer, wallSeconds: number): void {
+  p.retransmitAt = Infinity;
+  p.handshakeAttempts = 0;
+  p.sentLastMinuteHandshake = false;
+  const s = Math.floor(wallSeconds);
+  p.lastHandshakeSec = s;
+  p.lastHandshakeNsec = Math.min(999_999_999, Math.floor((wallSeconds - s) * 1e9));
+}
+export function sessionDerived(p: Peer, now: number): void {
+  p.zeroKeysAt = now + ZERO_KEYS_AFTER;
+}
+/** Retries exhausted: true means give up now. */
+export function retransmitExhausted(p: Peer): boolean {
+  return p.handshakeAttempts > MAX_TIMER_HANDSHAKES;
+}
+export function stopAll(p: Peer): void {
+  p.retransmitAt = p.keepaliveAt = p.newHandshakeAt = p.zeroKeysAt = p.persistentKeepaliveAt = Infinity;
+  p.keepaliveNeedAnother = false;
+}

@@ -1,0 +1,125 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Net, connect, ipv4 } from './helpers/sim.ts';
+
+const A_IN: [number, number, number, number] = [10, 0, 0, 1];
+const B_IN: [number, number, number, number] = [10, 0, 0, 2];
+
+function pair(psk?: Uint8Array, pskB?: Uint8Array) {
+  const net = new Net();
+  const a = net.add('a', [192, 168, 1, 1], 51820, 11);
+  const b = net.add('b', [192, 168, 1, 2], 51820, 22);
+  connect(a, b, [[10, 0, 0, 2, 32]], { endpoint: true, ...(psk ? { psk } : {}) });
+  connect(b, a, [[10, 0, 0, 1, 32]], { ...(pskB ?? psk ? { psk: (pskB ?? psk)! } : {}) });
+  return { net, a, b };
+}
+
+const t = suite('device: two in-memory peers');
+
+t('handshake, data both ways, exact byte accounting (10 pings)', () => {
+  const { net, a, b } = pair(new Uint8Array(32).fill(7));
+  for (let i = 0; i < 10; i++) {
+    a.inject(ipv4(A_IN, B_IN, 84, i));
+    net.pump();
+    assert.is(b.tunOut.length, i + 1, `B received ping ${i}`);
+    assert.equal(b.tunOut[i], ipv4(A_IN, B_IN, 84, i));
+    b.inject(ipv4(B_IN, A_IN, 84, i));
+    net.pump();
+    assert.is(a.tunOut.length, i + 1, `A received reply ${i}`);
+    net.clock.t += 200;
+  }
+  const pa = a.peerOf(b);
+  assert.is(pa.txBytes, 148 + 10 * 128, 'initiator tx = initiation + 10 transport messages');
+  assert.is(pa.rxBytes, 92 + 10 * 128, 'initiator rx = response + 10 transport messages');
+  const pb = b.peerOf(a);
+  assert.is(pb.rxBytes, 148 + 10 * 128);
+  assert.is(pb.txBytes, 92 + 10 * 128);
+  assert.ok(pa.lastHandshakeSec > 0 && pb.lastHandshakeSec > 0);
+  // the responder learned A's endpoint from the initiation (roaming source)
+  assert.equal(Array.from(pb.endpoint.subarray(0, 8)), Array.from(a.ep.subarray(0, 8)));
+});
+
+t('keepalive after receiving data with nothing to send back', () => {
+  const { net, a, b } = pair();
+  a.inject(ipv4(A_IN, B_IN));
+  net.pump();
+  const before = b.peerOf(a).txBytes;
+  net.advance(11_000);
+  assert.is(b.peerOf(a).txBytes - before, 32, 'one passive keepalive of 32 bytes');
+});
+
+t('PSK mismatch never completes a handshake', () => {
+  const { net, a, b } = pair(new Uint8Array(32).fill(1), new Uint8Array(32).fill(2));
+  a.inject(ipv4(A_IN, B_IN));
+  net.advance(30_000);
+  assert.is(b.tunOut.length, 0);
+  assert.is(a.peerOf(b).lastHandshakeSec, 0);
+  assert.is(a.peerOf(b).keypairs.current, null);
+});
+
+t('retransmission every ~5 s, giving up after 18 retries', () => {
+  const { net, a, b } = pair();
+  net.drop = (w) => w.to === 'b'; // B never hears anything
+  a.inject(ipv4(A_IN, B_IN));
+  net.advance(200_000, 50);
+  const inits = a.sent.filter((m) => m[0] === 1).length;
+  assert.is(inits, 20, 'first initiation + 19 retransmissions, then give up (kernel/wireguard-go count)');
+  assert.is(a.peerOf(b).staged.length, 0, 'staged packets dropped on give-up');
+  void b;
+});
+
+t('rekey after REKEY_AFTER_TIME on send, sessions keep flowing', () => {
+  const { net, a, b } = pair();
+  a.inject(ipv4(A_IN, B_IN));
+  net.pump();
+  const first = a.peerOf(b).keypairs.current!;
+  net.advance(121_000, 1000);
+  a.inject(ipv4(A_IN, B_IN, 84, 1));
+  net.pump();
+  const second = a.peerOf(b).keypairs.current!;
+  assert.ok(second !== first, 'a new session after 120 s');
+  a.inject(ipv4(A_IN, B_IN, 84, 2));
+  net.pump();
+  assert.is(b.tunOut.length, 3);
+});
+
+t('zeroing of key material after 540 s idle', () => {
+  const { net, a, b } = pair();
+  a.inject(ipv4(A_IN, B_IN));
+  net.pump();
+  assert.ok(a.peerOf(b).keypairs.current);
+  net.advance(541_000, 5000);
+  assert.is(a.peerOf(b).keypairs.current, null);
+  assert.is(b.peerOf(a).keypairs.current, null);
+});
+
+t('persistent keepalive every N seconds', () => {
+  const { net, a, b } = pair();
+  a.dev.apply({ replacePeers: false, peers: [{ publicKey: b.pub, remove: false, updateOnly: true, replaceAllowedIps: false, allowedIps: [], persistentKeepalive: 5 }] });
+  net.pump();
+  net.advance(26_000, 500);
+  const keepalives = a.sent.filter((m) => m[0] === 4 && m.length === 32).length;
+  assert.ok(keepalives >= 5 && keepalives <= 7, `keepalives sent: ${keepalives}`);
+});
+
+t('roaming: the responder follows a new source address', () => {
+  const { net, a, b } = pair();
+  a.inject(ipv4(A_IN, B_IN));
+  net.pump();
+  a.ep.set([192, 168, 1, 99], 4); // A moves
+  a.inject(ipv4(A_IN, B_IN, 84, 3));
+  net.pump();
+  assert.equal(Array.from(b.peerOf(a).endpoint.subarray(4, 8)), [192, 168, 1, 99]);
+  b.inject(ipv4(B_IN, A_IN));
+  assert.is(net.queue[0]!.to, 'a', 'reply goes to the new address');
+});
+
+t('spoofed inner source is dropped', () => {
+  const { net, a, b } = pair();
+  a.inject(ipv4([10, 0, 0, 9], B_IN));
+  net.pump();
+  assert.is(b.tunOut.length, 0, '10.0.0.9 is not in A\'s allowed IPs at B');
+  assert.ok(b.peerOf(a).rxBytes > 0, 'although it was received and authenticated');
+});
+
+t.run();
