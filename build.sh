@@ -35,7 +35,7 @@ host_arch() {
 ARCHES=()
 for a in "$@"; do
   case $a in
-    all) ARCHES+=($VALID_ARCHES) ;;
+    all) read -ra v <<<"$VALID_ARCHES"; ARCHES+=("${v[@]}") ;;
     x86_64|aarch64|arm|mips|mipsel) ARCHES+=("$a") ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) die "unknown ARCH '$a'; valid: $VALID_ARCHES (or all)" ;;
@@ -89,19 +89,19 @@ fetch_qjs_debian() { # Debian unstable's qjs-src through a private apt state (sy
   rm -rf "$st"; mkdir -p "$st/lists/partial" "$st/cache/archives/partial" "$st/etc" "$st/dl"
   : >"$st/status"
   echo "deb $mirror sid main" >"$st/etc/sources.list"
-  local o=(-o "Dir::Etc::SourceList=$st/etc/sources.list" -o "Dir::Etc::SourceParts=$st/etc/none"
+  local aopt=(-o "Dir::Etc::SourceList=$st/etc/sources.list" -o "Dir::Etc::SourceParts=$st/etc/none"
            -o "Dir::State::Lists=$st/lists" -o "Dir::State::Status=$st/status" -o "Dir::Cache=$st/cache"
            -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root" -q)
   echo "== quickjs-ng: Debian unstable's qjs-src through a private apt state"
-  apt-get "${o[@]}" update >"$st/update.log" 2>&1 || { tail -n 5 "$st/update.log"; return 1; }
+  apt-get "${aopt[@]}" update >"$st/update.log" 2>&1 || { tail -n 5 "$st/update.log"; return 1; }
   local ver
-  ver=$(apt-cache "${o[@]}" show qjs-src 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+  ver=$(apt-cache "${aopt[@]}" show qjs-src 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
   case $ver in
     "$QJS_VERSION"-*) ;;
     "") echo "Debian unstable has no qjs-src package"; return 1 ;;
     *) echo "Debian unstable ships qjs-src $ver, but wgjs pins quickjs-ng $QJS_VERSION (set QJS_SRC to a $QJS_VERSION source tree)"; return 1 ;;
   esac
-  (cd "$st/dl" && apt-get "${o[@]}" download "qjs-src=$ver" >"$st/download.log" 2>&1) || { tail -n 5 "$st/download.log"; return 1; }
+  (cd "$st/dl" && apt-get "${aopt[@]}" download "qjs-src=$ver" >"$st/download.log" 2>&1) || { tail -n 5 "$st/download.log"; return 1; }
   rm -rf "$st/x"; dpkg-deb -x "$st"/dl/qjs-src_*.deb "$st/x"
   rm -rf "$QJS_DIR.tmp"; mkdir -p "$QJS_DIR.tmp"
   cp -a "$st/x/usr/src/quickjs-ng/." "$QJS_DIR.tmp/"
@@ -133,12 +133,12 @@ get_qjs
 # ---------------------------------------------------------------- host qjsc
 HOSTCC=${HOSTCC:-cc}
 QJSC=build/host/qjsc
-if [ ! -x $QJSC ] || [ "$QJS_DIR/quickjs.c" -nt $QJSC ]; then
+if [ ! -x $QJSC ] || [ "$QJS_DIR/quickjs.c" -nt $QJSC ] || [ "$(cat $QJSC.src 2>/dev/null)" != "$QJS_DIR" ]; then
   echo "== host qjsc"
   mkdir -p build/host
   srcs=(); for f in $QJS_HOST_QJSC_SOURCES; do srcs+=("$QJS_DIR/$f"); done
-  $HOSTCC -O1 -D_GNU_SOURCE -I"$QJS_DIR" -o $QJSC.tmp "${srcs[@]}" -lm -lpthread
-  mv $QJSC.tmp $QJSC
+  $HOSTCC -O1 -D_GNU_SOURCE -I"$QJS_DIR" -o $QJSC.tmp "${srcs[@]}" -lm -lpthread || die "host qjsc build failed ($HOSTCC)"
+  mv $QJSC.tmp $QJSC; echo "$QJS_DIR" >$QJSC.src
 fi
 
 # ---------------------------------------------------------------- bundles
@@ -154,12 +154,14 @@ cc_for() { # prints the compiler command for ARCH
   local a=$1 v="CC_$1"
   if [ -n "${!v:-}" ]; then echo "${!v}"; return; fi
   [ -x "$ZIG" ] || die "zig not found at $ZIG (npm ci installs it)"
+  # MIPS: soft float (OpenWrt kernels have no FPU emulation); non-PIC code for the static
+  # executable (-mno-abicalls -fno-pic: ~100 KB smaller than zig's default PIC)
   case $a in
     x86_64) echo "$ZIG cc -target x86_64-linux-musl" ;;
     aarch64) echo "$ZIG cc -target aarch64-linux-musl" ;;
     arm) echo "$ZIG cc -target arm-linux-musleabihf -mcpu=generic+v7a -Wno-atomic-alignment" ;;
-    mips) echo "$ZIG cc -target mips-linux-musl -mcpu=mips32r2+soft_float -Wno-atomic-alignment" ;;
-    mipsel) echo "$ZIG cc -target mipsel-linux-musl -mcpu=mips32r2+soft_float -Wno-atomic-alignment" ;;
+    mips) echo "$ZIG cc -target mips-linux-musl -mcpu=mips32r2+soft_float -mno-abicalls -fno-pic -Wno-atomic-alignment" ;;
+    mipsel) echo "$ZIG cc -target mipsel-linux-musl -mcpu=mips32r2+soft_float -mno-abicalls -fno-pic -Wno-atomic-alignment" ;;
   esac
 }
 
@@ -168,11 +170,14 @@ compile() { # compile ARCH SRC OBJ [extra flags]
   local cc v="CFLAGS_$a"
   cc=$(cc_for "$a")
   # shellcheck disable=SC2086
-  $cc $WGJS_CFLAGS ${!v:-} -I"$QJS_DIR" "$@" -c "$src" -o "$obj.tmp" && mv "$obj.tmp" "$obj"
+  $cc $WGJS_CFLAGS ${!v:-} -I"$QJS_DIR" "$@" -c "$src" -o "$obj.tmp" 2>"$obj.log" \
+    || { grep -v 'small-data accesses' "$obj.log" >&2; return 1; }
+  grep -v 'small-data accesses\|Watomic-alignment\|^ *\^\|note: expanded\|^#define\|warnings generated\|OP(\|atomic_' "$obj.log" >&2 || true
+  rm -f "$obj.log"; mv "$obj.tmp" "$obj"
 }
 
 pids=()
-run_bg() { # bounded parallelism
+run_bg() { # bounded parallelism: at most $JOBS compiles at once, whatever their arch
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
   "$@" &
   pids+=($!)
@@ -183,76 +188,94 @@ wait_all() {
   pids=()
   return $rc
 }
+stale() { # stale OBJ DEPS...: OBJ missing or older than one of DEPS
+  local o=$1 f; shift
+  [ -f "$o" ] || return 0
+  for f in "$@"; do [ "$f" -nt "$o" ] && return 0; done
+  return 1
+}
+
+# Bytecode is written in the byte order of the machine running qjsc, and its checksum is computed
+# that way (quickjs-ng 0.17): little-endian targets use the host qjsc; big-endian mips gets its
+# bytecode from a mips qjsc run under qemu-mips-static (or the host qjsc on a big-endian host).
+host_le=$(printf '\1' | od -An -tx2 | grep -q 0001 && echo 1 || echo 0)
+need_be=0; need_le=0
+for a in "${ARCHES[@]}"; do if [ "$a" = mips ]; then need_be=1; else need_le=1; fi; done
+mips_qjsc=0
+if [ $need_be = 1 ] && [ "$host_le" = 1 ]; then
+  command -v qemu-mips-static >/dev/null || die "big-endian mips bytecode needs qemu-mips-static (apt-get install qemu-user-static)"
+  mips_qjsc=1
+fi
 
 T0=$SECONDS
-# engine objects: compiled once per arch (and when the pinned sources change)
+# engine objects: compiled once per arch; recompiled when the sources, sources.mk or the
+# compiler command change (recorded in build/ARCH/obj/flags)
 for a in "${ARCHES[@]}"; do
-  mkdir -p "build/$a/obj"
+  d=build/$a/obj
+  mkdir -p "$d"
+  v="CFLAGS_$a"
+  flags="$(cc_for "$a") $WGJS_CFLAGS ${!v:-} $QJS_TARGET_DEFS $QJS_DIR"
+  if [ "$(cat "$d/flags" 2>/dev/null)" != "$flags" ]; then rm -f "$d"/*.o; echo "$flags" >"$d/flags"; fi
   for f in $QJS_ENGINE_SOURCES; do
-    o="build/$a/obj/${f%.c}.o"
-    if [ ! -f "$o" ] || [ "$QJS_DIR/$f" -nt "$o" ] || [ src/native/sources.mk -nt "$o" ]; then
-      run_bg compile "$a" "$QJS_DIR/$f" "$o"
+    o="$d/${f%.c}.o"
+    if stale "$o" "$QJS_DIR/$f" src/native/sources.mk; then run_bg compile "$a" "$QJS_DIR/$f" "$o" $QJS_TARGET_DEFS; fi
+  done
+  if [ "$a" = mips ] && [ $mips_qjsc = 1 ]; then # qjsc needs the parser
+    stale "$d/qjsc-quickjs.o" "$QJS_DIR/quickjs.c" src/native/sources.mk && run_bg compile mips "$QJS_DIR/quickjs.c" "$d/qjsc-quickjs.o"
+    stale "$d/qjsc.o" "$QJS_DIR/qjsc.c" src/native/sources.mk && run_bg compile mips "$QJS_DIR/qjsc.c" "$d/qjsc.o"
+  fi
+  defs=(-DWGJS_ARCH="\"$a\"" -DWGJS_VERSION="\"$PKG_VERSION\"")
+  for f in $WGJS_NATIVE_SOURCES; do
+    o="$d/${f%.c}.o"
+    if stale "$o" "src/native/$f" src/native/sys.h package.json src/native/sources.mk; then
+      run_bg compile "$a" "src/native/$f" "$o" "${defs[@]}" -Isrc/native
     fi
   done
 done
-wait_all || die "engine compile failed"
+wait_all || die "compile failed"
 
-# Bytecode. quickjs-ng 0.17 writes bytecode in the byte order of the machine running qjsc (and
-# checksums it that way): little-endian targets use the host qjsc; big-endian mips gets
-# bytecode from a mips qjsc run under qemu-mips-static (or natively on a big-endian host).
-host_le=$(printf '\1' | od -An -tx2 | grep -q 0001 && echo 1 || echo 0)
+echo "== bytecode"
 bytecode() { # bytecode OUTDIR QJSC-COMMAND...
   local out=$1; shift
   mkdir -p "$out"
   "$@" -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/main_bc.c" build/js/main.mjs
   "$@" -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/test_bc.c" build/js/test.mjs
 }
-need_be=0
-for a in "${ARCHES[@]}"; do [ "$a" = mips ] && need_be=1; done
-if [ "$host_le" = 1 ]; then bytecode build/js/le $QJSC; fi
-for a in "${ARCHES[@]}"; do
-  d=build/$a/obj
-  defs=(-DWGJS_ARCH="\"$a\"" -DWGJS_VERSION="\"$PKG_VERSION\"")
-  for f in $WGJS_NATIVE_SOURCES; do
-    o="$d/${f%.c}.o"
-    if [ ! -f "$o" ] || [ "src/native/$f" -nt "$o" ] || [ src/native/sys.h -nt "$o" ] || [ package.json -nt "$o" ]; then
-      run_bg compile "$a" "src/native/$f" "$o" "${defs[@]}" -Isrc/native
-    fi
-  done
-  if [ "$a" = mips ] && [ "$host_le" = 1 ]; then
-    o="$d/qjsc.o"; [ -f "$o" ] && [ "$o" -nt "$QJS_DIR/qjsc.c" ] || run_bg compile mips "$QJS_DIR/qjsc.c" "$o"
-  fi
-done
-wait_all || die "compile failed"
-if [ $need_be = 1 ] && [ "$host_le" = 1 ]; then
-  command -v qemu-mips-static >/dev/null || die "big-endian mips bytecode needs qemu-mips-static (apt-get install qemu-user-static)"
-  d=build/mips/obj; objs=(); for f in $QJS_ENGINE_SOURCES; do objs+=("$d/${f%.c}.o"); done
-  if [ ! -x build/mips/qjsc ] || [ "$d/quickjs.o" -nt build/mips/qjsc ]; then
+if [ $need_le = 1 ] || { [ $need_be = 1 ] && [ "$host_le" = 0 ]; }; then
+  [ "$host_le" = 1 ] && bytecode build/js/le $QJSC || bytecode build/js/be $QJSC
+fi
+if [ $mips_qjsc = 1 ]; then
+  d=build/mips/obj
+  objs=("$d/qjsc.o" "$d/qjsc-quickjs.o"); for f in $QJS_ENGINE_SOURCES; do [ "$f" = quickjs.c ] || objs+=("$d/${f%.c}.o"); done
+  if stale build/mips/qjsc "${objs[@]}"; then
     # shellcheck disable=SC2086
-    $(cc_for mips) $WGJS_LDFLAGS -o build/mips/qjsc "$d/qjsc.o" "${objs[@]}" $WGJS_LIBS || die "link failed (mips qjsc)"
+    $(cc_for mips) $WGJS_LDFLAGS -o build/mips/qjsc "${objs[@]}" $WGJS_LIBS || die "link failed (mips qjsc)"
   fi
   bytecode build/js/be qemu-mips-static -cpu 24Kc build/mips/qjsc
-elif [ $need_be = 1 ]; then
-  bytecode build/js/be $QJSC
 fi
 for a in "${ARCHES[@]}"; do
   d=build/$a/obj; bc=build/js/le; [ "$a" = mips ] && bc=build/js/be
+  [ "$host_le" = 0 ] && [ "$a" != mips ] && die "little-endian targets from a big-endian host are not supported"
   run_bg compile "$a" "$bc/main_bc.c" "$d/main_bc.o"
   run_bg compile "$a" "$bc/test_bc.c" "$d/test_bc.o"
 done
 wait_all || die "compile failed"
 
-for a in "${ARCHES[@]}"; do
-  d=build/$a/obj
+link() { # link ARCH OUT BYTECODE-OBJ
+  local a=$1 out=$2 bc=$3 d=build/$1/obj cc objs=()
   cc=$(cc_for "$a")
-  objs=(); for f in $QJS_ENGINE_SOURCES $WGJS_NATIVE_SOURCES; do objs+=("$d/${f%.c}.o"); done
+  for f in $QJS_ENGINE_SOURCES $WGJS_NATIVE_SOURCES; do objs+=("$d/${f%.c}.o"); done
   # shellcheck disable=SC2086
-  $cc $WGJS_LDFLAGS -o "build/$a/wgjs" "${objs[@]}" "$d/main_bc.o" $WGJS_LIBS || die "link failed ($a)"
-  # shellcheck disable=SC2086
-  $cc $WGJS_LDFLAGS -o "build/$a/wgjs-test" "${objs[@]}" "$d/test_bc.o" $WGJS_LIBS || die "link failed ($a, test)"
+  $cc $WGJS_LDFLAGS -o "$out.tmp" "${objs[@]}" "$bc" $WGJS_LIBS && node src/native/elfstrip.mjs "$out.tmp" && mv "$out.tmp" "$out"
+}
+echo "== link"
+for a in "${ARCHES[@]}"; do
+  run_bg link "$a" "build/$a/wgjs" "build/$a/obj/main_bc.o"
+  run_bg link "$a" "build/$a/wgjs-test" "build/$a/obj/test_bc.o"
 done
+wait_all || die "link failed"
 for a in "${ARCHES[@]}"; do
   printf '%-8s build/%s/wgjs %8d bytes   wgjs-test %8d bytes\n' "$a" "$a" \
     "$(stat -c %s "build/$a/wgjs")" "$(stat -c %s "build/$a/wgjs-test")"
 done
-echo "built ${ARCHES[*]} in $((SECONDS - T0)) s"
+echo "built ${ARCHES[*]} in $((SECONDS - T0)) s (after bundling)"

@@ -1,18 +1,24 @@
-// wgjs entry point (QuickJS): dispatches to the daemon, the wg-compatible CLI, or tools.
-import * as std from 'qjs:std';
+// wgjs entry point (QuickJS). For now: `wgjs --version`; the daemon (`wgjs [-f] IFNAME`) and the
+// wg-compatible CLI (`wgjs genkey|show|set ...`, or invoked through a link named `wg`) hook in here.
 import * as sys from 'wgjs:sys';
+import { args, createLogger, exit, getenv, parseLogLevel, writeErr, writeOut } from './platform/qjs.ts';
+import { runDaemon } from './daemon/daemon.ts';
 
-declare const scriptArgs: string[];
+export const USAGE = 'Usage: wgjs [-f/--foreground] INTERFACE-NAME\n       wgjs --version\n';
 
 function main(argv: string[]): number {
-  const args = argv.slice(1);
-  if (args[0] === '--version' || args[0] === '-v' || args[0] === 'version') {
-    std.out.puts(`wgjs ${sys.wgjsVersion} (quickjs-ng ${sys.version}, ${sys.arch})\n`);
+  const rest = argv.slice(1);
+  if (rest.length === 1 && (rest[0] === '--version' || rest[0] === '-v')) {
+    writeOut(`wgjs ${sys.wgjsVersion} (quickjs-ng ${sys.version}, ${sys.arch})\n`);
     return 0;
   }
-  std.err.puts('Usage: wgjs [-f/--foreground] INTERFACE-NAME | wgjs --version\n');
-  return 1;
+  if (rest.length === 0 || rest[0] === '-h' || rest[0] === '--help') {
+    writeErr(USAGE);
+    return rest.length === 0 ? 1 : 0;
+  }
+  // wgjs [-f|--foreground] IFNAME: the daemon; -1 = keep running in the event loop
+  return runDaemon(rest, createLogger(parseLogLevel(getenv('LOG_LEVEL'))));
 }
 
-const code = main(scriptArgs);
-if (code >= 0) std.exit(code);
+const code = main(args());
+if (code >= 0) exit(code);

@@ -17,6 +17,7 @@ if [ -n "$missing" ]; then
   echo "== apt-get install$missing"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
+  # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 if [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/@noble/ciphers ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -7,6 +7,7 @@ import * as sys from 'wgjs:sys';
 import { Device } from '../device/device.ts';
 import type { Logger } from '../platform/types.ts';
 import { openBind, closeBind, UdpTransport, type BindSockets } from './bind.ts';
+import { Reactor } from './reactor.ts';
 import { UapiServer } from './uapiserver.ts';
 
 const SOCKET_DIR = '/var/run/wireguard';
@@ -50,7 +51,7 @@ export function runDaemon(argv: string[], log: Logger): number {
     if (!foreground) sys.daemonReady(false);
     return 1;
   }
-  if (!foreground) sys.daemonReady(true);
+  if (!foreground) sys.daemonReady(true, std.getenv("LOG_LEVEL") !== undefined && log.level > 0);
   return -1; // keep running in the event loop
 }
 
@@ -63,6 +64,7 @@ class Daemon {
   readonly tunOut = new TunOut();
   readonly device: Device;
   readonly uapi: UapiServer;
+  readonly reactor = new Reactor();
   // packet buffers: allocated once, reused for every packet
   readonly tunBuf = new Uint8Array(HEADROOM + MAX_PACKET + 64);
   readonly udpBuf = new Uint8Array(MAX_PACKET + 64);
@@ -87,7 +89,7 @@ class Daemon {
       log,
       mtu: DEFAULT_MTU,
     });
-    this.uapi = new UapiServer(this.device, log, (port, fwmark) => this.rebind(port, fwmark));
+    this.uapi = new UapiServer(this.device, log, this.reactor, (port: number, fwmark: number) => this.rebind(port, fwmark), () => this.boundPort());
   }
 
   start(): void {
@@ -100,10 +102,10 @@ class Daemon {
     this.useBind(b);
     this.device.listenPort = b.port; // like the kernel: a random port until one is set
     this.device.up();
-    os.setReadHandler(this.tunFd, this.onTun);
-    os.setReadHandler(this.listenFd, () => this.uapi.accept(this.listenFd));
+    this.reactor.onRead(this.tunFd, this.onTun);
+    this.reactor.onRead(this.listenFd, () => this.uapi.accept(this.listenFd));
     for (const s of ['SIGTERM', 'SIGINT'] as const) os.signal(sys.signals[s]!, () => this.stop(0));
-    os.signal(sys.signals.SIGHUP!, null);
+    os.signal(sys.signals.SIGHUP!, undefined); // ignored, like a daemon should
     os.setTimeout(this.onWatch, 1000);
     this.log.verbose(`(${this.name}) device started, UAPI at ${this.sockPath}`);
   }
@@ -134,12 +136,12 @@ class Daemon {
 
   private useBind(b: BindSockets): void {
     const old = this.transport.sockets;
-    if (old.fd4 >= 0) os.setReadHandler(old.fd4, null);
-    if (old.fd6 >= 0) os.setReadHandler(old.fd6, null);
+    if (old.fd4 >= 0) this.reactor.remove(old.fd4);
+    if (old.fd6 >= 0) this.reactor.remove(old.fd6);
     if (old !== b) closeBind(old);
     this.transport.sockets = b;
-    if (b.fd4 >= 0) os.setReadHandler(b.fd4, this.onUdp4);
-    if (b.fd6 >= 0) os.setReadHandler(b.fd6, this.onUdp6);
+    if (b.fd4 >= 0) this.reactor.onRead(b.fd4, this.onUdp4);
+    if (b.fd6 >= 0) this.reactor.onRead(b.fd6, this.onUdp6);
   }
 
   /** Called by UAPI set before anything else changes; returns 0 or a negative errno. */

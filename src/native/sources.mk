@@ -3,6 +3,9 @@
 QJS_VERSION = 0.17.0
 QJS_ENGINE_SOURCES = quickjs.c libregexp.c libunicode.c dtoa.c quickjs-libc.c
 QJS_HOST_QJSC_SOURCES = qjsc.c quickjs.c libregexp.c libunicode.c dtoa.c quickjs-libc.c
+# The product only loads precompiled bytecode: its engine is built without the JS parser
+# (eval/new Function/std.evalScript throw), ~140 KB less on mips. qjsc keeps the parser.
+QJS_TARGET_DEFS = -DQJS_DISABLE_PARSER
 WGJS_NATIVE_SOURCES = main.c sys.c
 WGJS_CFLAGS = -Os -D_GNU_SOURCE -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 WGJS_LDFLAGS = -static -Wl,--gc-sections -s

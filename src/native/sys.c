@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -549,6 +550,68 @@ static JSValue js_udpSend(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     return throw_errno(ctx, errno, "sendmsg");
 }
 
+
+/* ---------------------------------------------------------------- epoll
+ * quickjs-ng 0.17's event loop only inspects the first N pollfds after poll() returns N, so
+ * with several read handlers a ready fd later in its list is never dispatched (a busy loop).
+ * The daemon therefore registers ONE qjs read handler, on an epoll fd, and dispatches itself. */
+
+static JSValue js_epollCreate(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0)
+        return throw_errno(ctx, errno, "epoll_create1");
+    return JS_NewInt32(ctx, fd);
+}
+
+/* epollCtl(epfd, op 'add'|'mod'|'del' as 1|3|2, fd, events bit 1 = in, bit 2 = out) */
+static JSValue js_epollCtl(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int epfd, op, fd, ev;
+    struct epoll_event e;
+    if (get_int(ctx, argv[0], &epfd) || get_int(ctx, argv[1], &op) || get_int(ctx, argv[2], &fd) ||
+        get_int(ctx, argv[3], &ev))
+        return JS_EXCEPTION;
+    memset(&e, 0, sizeof(e));
+    e.events = ((ev & 1) ? EPOLLIN : 0) | ((ev & 2) ? EPOLLOUT : 0);
+    e.data.fd = fd;
+    if (epoll_ctl(epfd, op == 1 ? EPOLL_CTL_ADD : op == 3 ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &e) < 0)
+        return throw_errno(ctx, errno, "epoll_ctl");
+    return JS_UNDEFINED;
+}
+
+/* epollWait(epfd, out, timeoutMs): ready events written to `out` as 8-byte records (fd u32 LE,
+ * flags u32 LE: 1 in, 2 out, 4 error/hangup); returns the count. No allocation. */
+static JSValue js_epollWait(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    struct epoll_event evs[64];
+    int epfd, ms, n, max;
+    size_t size;
+    uint8_t *out;
+    if (get_int(ctx, argv[0], &epfd) || get_int(ctx, argv[2], &ms))
+        return JS_EXCEPTION;
+    out = JS_GetUint8Array(ctx, &size, argv[1]);
+    if (!out)
+        return JS_EXCEPTION;
+    max = (int)(size / 8);
+    if (max > 64)
+        max = 64;
+    if (max < 1)
+        return JS_ThrowRangeError(ctx, "epollWait buffer too small");
+    do
+        n = epoll_wait(epfd, evs, max, ms);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return throw_errno(ctx, errno, "epoll_wait");
+    for (int i = 0; i < n; i++) {
+        uint32_t f = ((evs[i].events & EPOLLIN) ? 1 : 0) | ((evs[i].events & EPOLLOUT) ? 2 : 0) |
+                     ((evs[i].events & (EPOLLERR | EPOLLHUP)) ? 4 : 0);
+        put_u32le(out + 8 * i, (uint32_t)evs[i].data.fd);
+        put_u32le(out + 8 * i + 4, f);
+    }
+    return JS_NewInt32(ctx, n);
+}
+
 /* ---------------------------------------------------------------- UNIX sockets */
 
 static int unix_addr(JSContext *ctx, JSValueConst v, struct sockaddr_un *sun)
@@ -910,6 +973,9 @@ static const JSCFunctionListEntry sys_funcs[] = {
     JS_CFUNC_DEF("daemonize", 0, js_daemonize),
     JS_CFUNC_DEF("daemonReady", 2, js_daemonReady),
     JS_CFUNC_DEF("memoryUsage", 0, js_memoryUsage),
+    JS_CFUNC_DEF("epollCreate", 0, js_epollCreate),
+    JS_CFUNC_DEF("epollCtl", 4, js_epollCtl),
+    JS_CFUNC_DEF("epollWait", 3, js_epollWait),
 };
 
 static int sys_init(JSContext *ctx, JSModuleDef *m)

@@ -56,6 +56,14 @@ declare module 'wgjs:sys' {
   export function unixConnect(path: string): number;
   export function setNonBlocking(fd: number, on: boolean): void;
 
+  // --- readiness (the daemon's event loop; see sys.c on quickjs-ng 0.17's poll loop) ---
+  export function epollCreate(): number;
+  /** op: 1 add, 2 delete, 3 modify; events: bit 1 readable, bit 2 writable. */
+  export function epollCtl(epfd: number, op: 1 | 2 | 3, fd: number, events: number): void;
+  /** Fills `out` with 8-byte records (fd u32 LE, flags u32 LE: 1 in, 2 out, 4 err/hup); returns
+   *  how many. timeoutMs 0 = do not wait. */
+  export function epollWait(epfd: number, out: Uint8Array, timeoutMs: number): number;
+
   // --- names ---
   /** getaddrinfo(host, NULL, AF_UNSPEC, SOCK_DGRAM): numeric or name (musl reads /etc/hosts and
    *  /etc/resolv.conf). Returns [family, 4- or 16-byte address] in resolver order; throws with

@@ -17,7 +17,8 @@ declare module 'qjs:std' {
   export function exit(code: number): never;
   export function getenv(name: string): string | undefined;
   export function getenviron(): Record<string, string>;
-  export function loadFile(path: string): string | null;
+  export function loadFile(path: string, options?: { binary?: false }): string | null;
+  export function loadFile(path: string, options: { binary: true }): Uint8Array | null;
   export function writeFile(path: string, data: string | ArrayBuffer | Uint8Array): void;
   export function open(path: string, mode: string, errObj?: { errno?: number }): FILE | null;
   export function popen(cmd: string, mode: string, errObj?: { errno?: number }): FILE | null;

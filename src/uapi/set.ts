@@ -172,6 +172,8 @@ export interface UapiHandlers {
   errno: Record<string, number>;
   /** Told about every failed operation (for the daemon's log). */
   log?(message: string): void;
+  /** Largest operation buffered before it ends (default MAX_OPERATION). */
+  maxOperation?: number;
 }
 
 /** Largest operation accepted (bytes buffered without its end); beyond it -ENOMEM and close. */
@@ -248,7 +250,7 @@ export class UapiSession {
             this.body += this.buf.slice(0, nl + 1);
             this.buf = this.buf.slice(nl + 1);
           }
-          if (this.body.length + this.buf.length > MAX_OPERATION) out += this.abort('ENOMEM', 'UAPI operation too large');
+          if (this.body.length + this.buf.length > (this.h.maxOperation ?? MAX_OPERATION)) out += this.abort('ENOMEM', 'UAPI operation too large');
           break;
         }
         const body = this.body + this.buf.slice(0, end);

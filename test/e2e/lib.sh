@@ -24,6 +24,7 @@ cleanup() {
   return 0
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 ok() { E2E_PASS=$((E2E_PASS + 1)); echo "ok - $*"; }
 nok() { E2E_FAIL=$((E2E_FAIL + 1)); echo "not ok - $*"; }
@@ -63,7 +64,8 @@ link() {
 
 # start IMPL NS IFNAME : IMPL is wgjs or wggo; waits for the UAPI socket
 start() {
-  local impl=$1 n=$2 ifn=$3 log="$ROOT/build/test-logs/$ifn.$impl.log"
+  local impl=$1 n=$2 ifn=$3
+  local log="$ROOT/build/test-logs/$ifn.$impl.log"
   mkdir -p "$ROOT/build/test-logs"
   IFS_CREATED+=("$ifn")
   case $impl in

@@ -1,0 +1,65 @@
+// The daemon's readiness loop: one epoll fd registered with QuickJS's event loop, dispatching to
+// our handlers. (quickjs-ng 0.17's poll loop only looks at the first N of its pollfds after
+// poll() reports N ready, so several os.setReadHandler registrations can starve each other; with
+// a single registration that cannot happen.) Timers and signals stay with qjs:os.
+import * as os from 'qjs:os';
+import * as sys from 'wgjs:sys';
+import { readU32LE } from '../util/bytes.ts';
+
+interface Handlers {
+  read: () => void;
+  write: (() => void) | null;
+}
+
+export class Reactor {
+  private readonly epfd: number;
+  private readonly handlers = new Map<number, Handlers>();
+  private readonly events = new Uint8Array(64 * 8);
+  private readonly onReady = (): void => this.dispatch();
+
+  constructor() {
+    this.epfd = sys.epollCreate();
+    os.setReadHandler(this.epfd, this.onReady);
+  }
+
+  onRead(fd: number, fn: () => void): void {
+    const h = this.handlers.get(fd);
+    if (h) {
+      h.read = fn;
+      return;
+    }
+    this.handlers.set(fd, { read: fn, write: null });
+    sys.epollCtl(this.epfd, 1, fd, 1);
+  }
+
+  onWrite(fd: number, fn: (() => void) | null): void {
+    const h = this.handlers.get(fd);
+    if (!h || h.write === fn) return;
+    h.write = fn;
+    sys.epollCtl(this.epfd, 3, fd, fn ? 3 : 1);
+  }
+
+  remove(fd: number): void {
+    if (!this.handlers.delete(fd)) return;
+    try {
+      sys.epollCtl(this.epfd, 2, fd, 0);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  private dispatch(): void {
+    const n = sys.epollWait(this.epfd, this.events, 0);
+    for (let i = 0; i < n; i++) {
+      const fd = readU32LE(this.events, 8 * i);
+      const flags = this.events[8 * i + 4]!;
+      const h = this.handlers.get(fd);
+      if (!h) continue;
+      if (flags & 5) h.read();
+      if (flags & 2 && h.write) {
+        const again = this.handlers.get(fd);
+        if (again && again.write) again.write();
+      }
+    }
+  }
+}
