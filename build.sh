@@ -4,7 +4,9 @@
 # Output: build/ARCH/wgjs (product) and build/ARCH/wgjs-test (unit suite in the same engine).
 # Environment:
 #   QJS_SRC=DIR        use quickjs-ng sources from DIR (verified against src/native/qjs-src.sha256)
-#   QJS_TARBALL=FILE   or an upstream release tarball already downloaded (same verification)
+#   QJS_SHA256=HEX     fetch the upstream release tarball ($QJS_URL) and require this sha256
+#   QJS_TARBALL=FILE   or use that tarball already downloaded (same checks)
+#   (otherwise: the .cache/ copy, else Debian unstable's qjs-src via a private apt state)
 #   CC_<arch>=...      compiler for one ARCH (e.g. CC_mips="mips-openwrt-linux-musl-gcc"), used
 #                      instead of zig cc; CFLAGS_<arch> adds flags
 #   HOSTCC=cc          host compiler for qjsc
@@ -37,7 +39,7 @@ for a in "$@"; do
   case $a in
     all) read -ra v <<<"$VALID_ARCHES"; ARCHES+=("${v[@]}") ;;
     x86_64|aarch64|arm|mips|mipsel) ARCHES+=("$a") ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) die "unknown ARCH '$a'; valid: $VALID_ARCHES (or all)" ;;
   esac
 done
@@ -107,25 +109,43 @@ fetch_qjs_debian() { # Debian unstable's qjs-src through a private apt state (sy
   cp -a "$st/x/usr/src/quickjs-ng/." "$QJS_DIR.tmp/"
 }
 
-get_qjs() {
-  if [ -n "${QJS_SRC:-}" ]; then
-    verify_qjs "$QJS_SRC" || die "QJS_SRC=$QJS_SRC rejected"
+# Upstream release tarball: its sha256 could not be verified from this project's machines (no
+# access to github.com here), so none is pinned: that path runs only when the user supplies the
+# tarball's sha256 as QJS_SHA256 (and the unpacked files must still match the per-file pins,
+# which were taken from Debian's qjs-src 0.17.0).
+QJS_URL=${QJS_URL:-https://github.com/quickjs-ng/quickjs/archive/refs/tags/v$QJS_VERSION.tar.gz}
+fetch_qjs_tarball() {
+  local tb=${QJS_TARBALL:-$CACHE/quickjs-ng-v$QJS_VERSION.tar.gz} sum
+  if [ -z "${QJS_TARBALL:-}" ]; then
+    echo "== quickjs-ng: $QJS_URL"
+    if command -v curl >/dev/null; then curl -fsSL -o "$tb.part" "$QJS_URL" || return 1
+    else wget -q -O "$tb.part" "$QJS_URL" || return 1; fi
+    mv "$tb.part" "$tb"
+  fi
+  sum=$(sha256sum "$tb" | awk '{print $1}')
+  if [ -n "${QJS_SHA256:-}" ] && [ "$sum" != "$QJS_SHA256" ]; then
+    echo "$tb: sha256 $sum, expected QJS_SHA256=$QJS_SHA256" >&2; return 1
+  fi
+  mkdir -p "$QJS_DIR.tmp"
+  tar -xzf "$tb" -C "$QJS_DIR.tmp" --strip-components=1 || { echo "cannot unpack $tb" >&2; return 1; }
+}
+
+get_qjs() { # sets QJS_DIR to verified quickjs-ng sources
+  if [ -n "${QJS_SRC:-}" ]; then   # 1. a directory given by the user
+    verify_qjs "$QJS_SRC" >&2 || die "QJS_SRC=$QJS_SRC rejected"
     QJS_DIR=$(cd "$QJS_SRC" && pwd); return
   fi
-  if [ -f "$QJS_DIR/.verified" ]; then
-    verify_qjs "$QJS_DIR" || die "cached quickjs-ng in $QJS_DIR is corrupt: delete it and rebuild"
+  if [ -f "$QJS_DIR/.verified" ]; then   # 2. the local cache (.cache/, git-ignored)
+    verify_qjs "$QJS_DIR" >&2 || die "cached quickjs-ng in $QJS_DIR is corrupt: delete it and rebuild"
     return
   fi
   rm -rf "$QJS_DIR.tmp"
-  if [ -n "${QJS_TARBALL:-}" ]; then
-    # an upstream release tarball (github.com/quickjs-ng/quickjs/archive/refs/tags/v$QJS_VERSION.tar.gz),
-    # fetched by the user: its files are checked against the same per-file pins
-    mkdir -p "$QJS_DIR.tmp"
-    tar -xzf "$QJS_TARBALL" -C "$QJS_DIR.tmp" --strip-components=1 || die "cannot unpack $QJS_TARBALL"
-  else
-    fetch_qjs_debian || die "could not obtain quickjs-ng $QJS_VERSION sources (set QJS_SRC=DIR or QJS_TARBALL=FILE)"
+  if [ -n "${QJS_TARBALL:-}" ] || [ -n "${QJS_SHA256:-}" ]; then   # 3. upstream release tarball
+    fetch_qjs_tarball || die "quickjs-ng release tarball rejected (QJS_TARBALL/QJS_SHA256/QJS_URL)"
+  else   # 4. Debian unstable's qjs-src through a private apt state
+    fetch_qjs_debian >&2 || die "could not obtain quickjs-ng $QJS_VERSION sources (set QJS_SRC=DIR, or QJS_SHA256=<sha256 of $QJS_URL>)"
   fi
-  verify_qjs "$QJS_DIR.tmp" || die "quickjs-ng sources rejected"
+  verify_qjs "$QJS_DIR.tmp" >&2 || die "quickjs-ng sources rejected"
   rm -rf "$QJS_DIR"; mv "$QJS_DIR.tmp" "$QJS_DIR"; touch "$QJS_DIR/.verified"
 }
 get_qjs
@@ -234,12 +254,14 @@ for a in "${ARCHES[@]}"; do
 done
 wait_all || die "compile failed"
 
-echo "== bytecode"
+echo "== bytecode ($((SECONDS - T0)) s)"
 bytecode() { # bytecode OUTDIR QJSC-COMMAND...
   local out=$1; shift
   mkdir -p "$out"
-  "$@" -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/main_bc.c" build/js/main.mjs
-  "$@" -s -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/test_bc.c" build/js/test.mjs
+  # shellcheck disable=SC2086
+  "$@" $QJSC_FLAGS -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/main_bc.c" build/js/main.mjs
+  # shellcheck disable=SC2086
+  "$@" $QJSC_TEST_FLAGS -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/test_bc.c" build/js/test.mjs
 }
 if [ $need_le = 1 ] || { [ $need_be = 1 ] && [ "$host_le" = 0 ]; }; then
   [ "$host_le" = 1 ] && bytecode build/js/le $QJSC || bytecode build/js/be $QJSC
@@ -265,14 +287,19 @@ link() { # link ARCH OUT BYTECODE-OBJ
   local a=$1 out=$2 bc=$3 d=build/$1/obj cc objs=()
   cc=$(cc_for "$a")
   for f in $QJS_ENGINE_SOURCES $WGJS_NATIVE_SOURCES; do objs+=("$d/${f%.c}.o"); done
+  # (the first link per target also builds zig's musl into .cache/zig: its warnings are noise)
   # shellcheck disable=SC2086
-  $cc $WGJS_LDFLAGS -o "$out.tmp" "${objs[@]}" "$bc" $WGJS_LIBS && node src/native/elfstrip.mjs "$out.tmp" && mv "$out.tmp" "$out"
+  if ! $cc $WGJS_LDFLAGS -o "$out.tmp" "${objs[@]}" "$bc" $WGJS_LIBS 2>"$out.log"; then
+    cat "$out.log" >&2; return 1
+  fi
+  grep -E '(error|undefined)' "$out.log" >&2 || true
+  rm -f "$out.log"
+  node src/native/elfstrip.mjs "$out.tmp" && mv "$out.tmp" "$out"
 }
-echo "== link"
-for a in "${ARCHES[@]}"; do
-  run_bg link "$a" "build/$a/wgjs" "build/$a/obj/main_bc.o"
-  run_bg link "$a" "build/$a/wgjs-test" "build/$a/obj/test_bc.o"
-done
+echo "== link ($((SECONDS - T0)) s)"
+# product binaries of every arch first: two links of one arch would wait on the same musl build
+for a in "${ARCHES[@]}"; do run_bg link "$a" "build/$a/wgjs" "build/$a/obj/main_bc.o"; done
+for a in "${ARCHES[@]}"; do run_bg link "$a" "build/$a/wgjs-test" "build/$a/obj/test_bc.o"; done
 wait_all || die "link failed"
 for a in "${ARCHES[@]}"; do
   printf '%-8s build/%s/wgjs %8d bytes   wgjs-test %8d bytes\n' "$a" "$a" \

@@ -104,8 +104,15 @@ class Daemon {
     this.device.up();
     this.reactor.onRead(this.tunFd, this.onTun);
     this.reactor.onRead(this.listenFd, () => this.uapi.accept(this.listenFd));
-    for (const s of ['SIGTERM', 'SIGINT'] as const) os.signal(sys.signals[s]!, () => this.stop(0));
     os.signal(sys.signals.SIGHUP!, undefined); // ignored, like a daemon should
+    const sfd = sys.signalFd([sys.signals.SIGTERM!, sys.signals.SIGINT!]);
+    this.reactor.onRead(sfd, () => {
+      const sig = sys.readSignal(sfd);
+      if (sig > 0) {
+        this.log.verbose(`(${this.name}) signal ${sig}, shutting down`);
+        this.stop(0);
+      }
+    });
     os.setTimeout(this.onWatch, 1000);
     this.log.verbose(`(${this.name}) device started, UAPI at ${this.sockPath}`);
   }

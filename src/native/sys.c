@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -612,6 +613,54 @@ static JSValue js_epollWait(JSContext *ctx, JSValueConst this_val, int argc, JSV
     return JS_NewInt32(ctx, n);
 }
 
+
+/* ---------------------------------------------------------------- signals as a file descriptor
+ * quickjs-ng 0.17's event loop ends (js_std_loop returns) when poll() is interrupted by a signal,
+ * before any os.signal handler runs. So the daemon blocks its signals and reads them from a
+ * signalfd through its epoll loop instead: nothing is ever interrupted. */
+
+static JSValue js_signalFd(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    sigset_t set;
+    int64_t len, i;
+    int fd;
+    sigemptyset(&set);
+    if (JS_GetLength(ctx, argv[0], &len))
+        return JS_EXCEPTION;
+    for (i = 0; i < len; i++) {
+        int sig;
+        JSValue v = JS_GetPropertyUint32(ctx, argv[0], (uint32_t)i);
+        if (JS_ToInt32(ctx, &sig, v)) {
+            JS_FreeValue(ctx, v);
+            return JS_EXCEPTION;
+        }
+        JS_FreeValue(ctx, v);
+        sigaddset(&set, sig);
+    }
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return throw_errno(ctx, errno, "sigprocmask");
+    fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
+        return throw_errno(ctx, errno, "signalfd");
+    return JS_NewInt32(ctx, fd);
+}
+
+/* readSignal(fd): the next pending signal number, or -1 if none. */
+static JSValue js_readSignal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    struct signalfd_siginfo si;
+    int fd;
+    ssize_t r;
+    if (get_int(ctx, argv[0], &fd))
+        return JS_EXCEPTION;
+    do
+        r = read(fd, &si, sizeof(si));
+    while (r < 0 && errno == EINTR);
+    if (r != (ssize_t)sizeof(si))
+        return JS_NewInt32(ctx, -1);
+    return JS_NewInt32(ctx, (int)si.ssi_signo);
+}
+
 /* ---------------------------------------------------------------- UNIX sockets */
 
 static int unix_addr(JSContext *ctx, JSValueConst v, struct sockaddr_un *sun)
@@ -974,6 +1023,8 @@ static const JSCFunctionListEntry sys_funcs[] = {
     JS_CFUNC_DEF("daemonReady", 2, js_daemonReady),
     JS_CFUNC_DEF("memoryUsage", 0, js_memoryUsage),
     JS_CFUNC_DEF("epollCreate", 0, js_epollCreate),
+    JS_CFUNC_DEF("signalFd", 1, js_signalFd),
+    JS_CFUNC_DEF("readSignal", 1, js_readSignal),
     JS_CFUNC_DEF("epollCtl", 4, js_epollCtl),
     JS_CFUNC_DEF("epollWait", 3, js_epollWait),
 };

@@ -64,6 +64,12 @@ declare module 'wgjs:sys' {
    *  how many. timeoutMs 0 = do not wait. */
   export function epollWait(epfd: number, out: Uint8Array, timeoutMs: number): number;
 
+  /** Blocks `signals` and returns a non-blocking signalfd delivering them (quickjs-ng 0.17's
+   *  loop stops when poll() is interrupted by a signal, so the daemon never lets one interrupt). */
+  export function signalFd(signals: number[]): number;
+  /** The next signal number read from a signalfd, or -1 if none is pending. */
+  export function readSignal(fd: number): number;
+
   // --- names ---
   /** getaddrinfo(host, NULL, AF_UNSPEC, SOCK_DGRAM): numeric or name (musl reads /etc/hosts and
    *  /etc/resolv.conf). Returns [family, 4- or 16-byte address] in resolver order; throws with

@@ -1,46 +1,65 @@
-// Sliding-window replay protection (RFC 6479), as the Linux kernel does it: a ring of 8192 bits in
-// 128 blocks of 64 bits (kept as pairs of 32-bit words), window 8192 - 64 = 8128 counters.
-// Internal state only, never wire bytes, so a Uint32Array is fine. No allocation per call.
+// Anti-replay sliding window (RFC 6479) with the Linux kernel's and wireguard-go's parameters:
+// a ring of 8192 bits made of 128 blocks of 64 bits, so the window holds 8192 - 64 = 8128
+// counters behind the highest one seen. A block is kept as two 32-bit words of a Uint32Array
+// (internal state, never wire bytes, so host endianness does not matter).
+//
+// Counters are exact integers below 2^53 or Infinity (a u64 too large for a double), as
+// readU64LE returns them. validateCounter allocates nothing.
 
 const RING_BITS = 8192;
 const BLOCK_BITS = 64;
 const BLOCKS = RING_BITS / BLOCK_BITS; // 128
+const BLOCK_MASK = BLOCKS - 1;
+/** How far behind the highest accepted counter a counter may still be accepted. */
 export const REPLAY_WINDOW = RING_BITS - BLOCK_BITS; // 8128
 
 export class ReplayFilter {
-  /** One more than the highest counter accepted (0 = none yet). */
-  private top = 0;
+  /**
+   * One more than the highest counter accepted so far (0: nothing accepted yet). Working with
+   * counter + 1 makes 0 a valid first counter while "nothing seen" needs no extra flag.
+   */
+  private next = 0;
+  /** Block b occupies words 2b (bits 0..31) and 2b + 1 (bits 32..63). */
   private readonly ring = new Uint32Array(BLOCKS * 2);
 
   reset(): void {
-    this.top = 0;
+    this.next = 0;
     this.ring.fill(0);
   }
 
   /**
-   * True if `counter` is below `limit`, not older than the window and not seen before; it is
-   * then recorded. Counters are exact integers (< 2^53) or Infinity (an over-large u64).
+   * Returns false if `counter` is not below `limit`, lies before the window, or was already
+   * accepted; otherwise records it and returns true. Call only after the packet authenticated.
    */
   validateCounter(counter: number, limit: number): boolean {
-    if (!(counter < limit) || !(counter >= 0)) return false;
-    const c = counter + 1;
-    if (REPLAY_WINDOW + c < this.top) return false; // too old
-    const index = Math.floor(c / BLOCK_BITS);
-    if (c > this.top) {
-      const current = Math.floor(this.top / BLOCK_BITS);
-      const n = Math.min(index - current, BLOCKS);
+    // Also rejects NaN, negatives and Infinity (no finite limit admits it).
+    if (!(counter >= 0 && counter < limit)) return false;
+    const c = counter + 1; // exact for every counter below 2^53
+    const next = this.next;
+    if (c + REPLAY_WINDOW < next) return false; // fell out of the window
+    // Block index of c: c / 64 with Math.floor (counters exceed 2^32, so no `>>>` here).
+    const block = Math.floor(c / BLOCK_BITS);
+    if (c > next) {
+      // Moving forward: zero every block strictly after the current one up to c's block
+      // (at most the whole ring), then advance.
+      const current = Math.floor(next / BLOCK_BITS);
+      let n = block - current;
+      if (n > BLOCKS) n = BLOCKS;
+      const ring = this.ring;
       for (let i = 1; i <= n; i++) {
-        const b = (current + i) % BLOCKS;
-        this.ring[2 * b] = 0;
-        this.ring[2 * b + 1] = 0;
+        const w = ((current + i) & BLOCK_MASK) << 1;
+        ring[w] = 0;
+        ring[w + 1] = 0;
       }
-      this.top = c;
+      this.next = c;
     }
-    const bit = c % BLOCK_BITS;
-    const word = 2 * (index % BLOCKS) + (bit >>> 5);
+    // `block` may exceed 2^32, so reduce it with % before any 32-bit operation.
+    const bit = c - block * BLOCK_BITS; // 0..63
+    const w = ((block % BLOCKS) << 1) + (bit >>> 5);
     const mask = 1 << (bit & 31);
-    if ((this.ring[word]! & mask) !== 0) return false;
-    this.ring[word] = this.ring[word]! | mask;
+    const word = this.ring[w]!;
+    if ((word & mask) !== 0) return false;
+    this.ring[w] = word | mask;
     return true;
   }
 }

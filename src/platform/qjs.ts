@@ -105,7 +105,12 @@ export function writeErr(text: string): void {
 /** An Error carrying `.errno` and `.code` like the ones wgjs:sys throws. */
 export function sysError(errno: number, what: string): Error & { errno: number; code: string } {
   let code = 'EUNKNOWN';
-  for (const k in sys.errno) if (sys.errno[k] === errno) code = k;
+  for (const k in sys.errno) {
+    if (sys.errno[k] === errno) {
+      code = k; // the first name, as sys.c reports it (EOPNOTSUPP before ENOTSUP)
+      break;
+    }
+  }
   const e = new Error(`${what}: ${std.strerror(errno)}`) as Error & { errno: number; code: string };
   e.errno = errno;
   e.code = code;

@@ -37,7 +37,7 @@ t('every `wg show IF FIELD` form, as the real wg printed it', () => {
 });
 
 t('human form: plain, coloured (WG_COLOR_MODE / terminal), WG_HIDE_KEYS=never', () => {
-  const s = captured.fake.showA as Record<string, Run & number>;
+  const s = captured.fake.showA;
   const get = captured.live.getA as string;
   same(wg(['show', FAKE], get, { now: s.human_now }), s.human!, 'human');
   same(wg(['show', FAKE], get, { now: s.human_color_now, env: { WG_COLOR_MODE: 'always' } }), s.human_color!, 'colour');
@@ -49,7 +49,7 @@ t('human form: plain, coloured (WG_COLOR_MODE / terminal), WG_HIDE_KEYS=never', 
 });
 
 t('crafted answer: sorting, time spans, sizes, v4-mapped and compressed v6, no private key', () => {
-  const c = captured.fake.crafted as Record<string, Run & number & string>;
+  const c = captured.fake.crafted; // eslint-disable-line @typescript-eslint/no-explicit-any
   same(wg(['show', FAKE], c.get, { now: c.now }), c.human!, 'human');
   for (const p of ['dump', 'endpoints', 'allowed-ips', 'fwmark', 'private-key']) same(wg(['show', FAKE, p], c.get), c[p]!, p);
   same(wg(['showconf', FAKE], c.get), c.showconf!, 'showconf');
@@ -64,8 +64,14 @@ t('crafted answer: sorting, time spans, sizes, v4-mapped and compressed v6, no p
   assert.is(all.stdout, wg(['show', FAKE, 'endpoints'], c.get).stdout.replace(/^/gm, `${FAKE}\t`).replace(/wgjsfake0\t$/, ''));
 });
 
+t('transfer sizes round like printf("%.2f"): exact ties to even', () => {
+  const r = captured.fake.rounding;
+  same(wg(['show', FAKE], r.get), r.human, 'rounding');
+  assert.ok(r.human.stdout.includes('1.12 KiB received, 1.38 KiB sent'));
+});
+
 t('live wireguard-go with one peer: dump, showconf, human', () => {
-  const l = captured.live as Record<string, Run & number & string>;
+  const l = captured.live;
   same(wg(['show', FAKE, 'dump'], l.getB), { ...l.B_dump!, stdout: l.B_dump!.stdout }, 'dump');
   same(wg(['showconf', FAKE], l.getB), l.B_showconf!, 'showconf');
   const human = wg(['show', FAKE], l.getB2, { now: l.B_show_now });
@@ -86,7 +92,7 @@ t('empty device and broken answers', () => {
 });
 
 t('show all / interfaces / usage', () => {
-  const shows = captured.fake.showA as Record<string, Run & number>;
+  const shows = captured.fake.showA;
   const get = captured.live.getA as string;
   // two interfaces and a dead one: blank line between the human blocks, error on stderr
   const w = fakeWorld(['show'], { servers: { a: { get }, b: { get: 'errno=0\n\n' } }, interfaces: ['a', 'gone', 'b'], now: shows.human_now });

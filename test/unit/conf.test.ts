@@ -215,8 +215,12 @@ t('round trip: conf -> SetRequest -> UAPI text -> device -> showconf (as the rea
   if (!back.ok) return;
   const view: ConfigView = { privateKey: null, listenPort: 0, fwmark: 0, peers: [] };
   apply(view, back.req);
-  // wireguard-go, configured by the real wg from the same file, showed exactly this:
-  assert.is(formatConfig(view), captured.fake.showA.showconf.stdout);
+  // wireguard-go, configured by the real wg from the same file, showed exactly this (its peers
+  // come in Go map order, so the [Peer] blocks are compared as a set):
+  const blocks = (s: string): string[] => s.split('\n\n').sort();
+  const real = captured.live.A_showconf_configured.stdout as string;
+  assert.equal(blocks(formatConfig(view)), blocks(real));
+  assert.is(formatConfig(view).length, real.length);
   // and a showconf output is itself a valid config that reproduces the same request
   const again = parseConfig(formatConfig(view), opts(false));
   assert.ok(again.ok);

@@ -1,0 +1,193 @@
+#!/bin/sh
+# shellcheck shell=dash  # OpenWrt: busybox ash (POSIX plus `local`)
+# netifd protocol handler for wgjs, the userspace WireGuard: `option proto 'wgjs'`.
+# Interface options and peer sections (config wireguard_<ifname>) are those of proto
+# 'wireguard'. netifd supervises the daemon (`wgjs -f IFNAME`, started with proto_run_command);
+# one `wgjs uci-sync IFNAME` call reads /etc/config/network, applies interface and peers to the
+# daemon and prints the facts passed on to netifd here (addresses, routes, host dependencies).
+# Peer edits apply without a restart: `ubus call network.interface.IFNAME renew` (also done by
+# /etc/init.d/wgjs when the network configuration is reloaded).
+
+WGJS=${WGJS:-/usr/bin/wgjs}
+WGJS_RUN_DIR=${WGJS_RUN_DIR:-/var/run/wireguard}
+WGJS_SYS_NET=${WGJS_SYS_NET:-/sys/class/net}
+# tenths of a second to wait for the TUN device and the UAPI socket
+WGJS_READY_WAIT=${WGJS_READY_WAIT:-100}
+# first pause (s) before retrying endpoint names that did not resolve (doubles up to 300)
+WGJS_RETRY_DELAY=${WGJS_RETRY_DELAY:-5}
+# the UCI file uci-sync reads (empty: its default, /etc/config/network)
+WGJS_UCI_CONFIG=${WGJS_UCI_CONFIG:-}
+
+[ -n "$INCLUDE_ONLY" ] || {
+	# shellcheck source=/dev/null
+	. ../netifd-proto.sh
+	init_proto "$@"
+}
+
+proto_wgjs_init_config() {
+	proto_config_add_string "private_key"
+	proto_config_add_int "listen_port"
+	proto_config_add_int "mtu"
+	proto_config_add_string "fwmark"
+	proto_config_add_array "addresses"
+	proto_config_add_array "ip6prefix"
+	proto_config_add_boolean "nohostroute"
+	proto_config_add_string "tunlink"
+	# read by netifd-proto.sh's add_protocol
+	# shellcheck disable=SC2034
+	renew_handler=1 available=1 no_device=1
+}
+
+wgjs_log() {
+	logger -t wgjs "$*"
+}
+
+# wgjs_ready IFNAME: waits (bounded) until the daemon's TUN device and UAPI socket exist
+wgjs_ready() {
+	local n=0
+	while [ "$n" -lt "$WGJS_READY_WAIT" ]; do
+		[ -d "$WGJS_SYS_NET/$1" ] && [ -S "$WGJS_RUN_DIR/$1.sock" ] && return 0
+		if sleep 0.1 2>/dev/null; then
+			n=$((n + 1))
+		else
+			sleep 1
+			n=$((n + 10))
+		fi
+	done
+	return 1
+}
+
+# wgjs_facts CONFIG FACTS: passes uci-sync's output on to netifd (inside an update) and logs
+wgjs_facts() {
+	local config="$1" kind a b retry=0
+	while read -r kind a b; do
+		case "$kind" in
+			private_key)
+				# generated because private_key was empty or 'generate': keep it
+				uci -q set network."$config".private_key="$a" && uci -q commit network
+				;;
+			mtu) ip link set dev "$config" mtu "$a" ;;
+			address4) proto_add_ipv4_address "$a" "$b" ;;
+			address6) proto_add_ipv6_address "$a" "$b" ;;
+			route4) proto_add_ipv4_route "$a" "$b" ;;
+			route6) proto_add_ipv6_route "$a" "$b" ;;
+			prefix6) proto_add_ipv6_prefix "$a" ;;
+			host) proto_add_host_dependency "$config" "$a" "$b" ;;
+			retry) retry=1 ;;
+			warn) wgjs_log "$config: $a $b" ;;
+		esac
+	done <<EOF
+$2
+EOF
+	WGJS_RETRY=$retry
+}
+
+# wgjs_retry_loop CONFIG: gives endpoints to peers whose endpoint_host did not resolve yet,
+# with a growing pause (5 s .. 5 min), while the daemon runs
+wgjs_retry_loop() {
+	local config="$1" delay="$WGJS_RETRY_DELAY" out kind a b more
+	while [ -S "$WGJS_RUN_DIR/$config.sock" ]; do
+		sleep "$delay"
+		[ -S "$WGJS_RUN_DIR/$config.sock" ] || break
+		out=$("$WGJS" uci-sync ${WGJS_UCI_CONFIG:+--config "$WGJS_UCI_CONFIG"} --endpoints "$config" 2>/dev/null) || out="retry"
+		more=0
+		while read -r kind a b; do
+			case "$kind" in
+				host) proto_add_host_dependency "$config" "$a" "$b" ;;
+				retry) more=1 ;;
+			esac
+		done <<EOF
+$out
+EOF
+		[ "$more" = 1 ] || break
+		delay=$((delay * 2))
+		[ "$delay" -le 300 ] || delay=300
+	done
+	rm -f "$WGJS_RUN_DIR/$config.retry"
+}
+
+wgjs_stop_retry() {
+	local pid
+	pid=$(cat "$WGJS_RUN_DIR/$1.retry" 2>/dev/null) || return 0
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -f "$WGJS_RUN_DIR/$1.retry"
+}
+
+wgjs_start_retry() {
+	wgjs_stop_retry "$1"
+	mkdir -p "$WGJS_RUN_DIR"
+	( wgjs_retry_loop "$1" ) </dev/null >/dev/null 2>&1 &
+	echo "$!" > "$WGJS_RUN_DIR/$1.retry"
+}
+
+# wgjs_sync CONFIG: one uci-sync call and the netifd update built from its output
+wgjs_sync() {
+	local config="$1" out rc
+	out=$("$WGJS" uci-sync ${WGJS_UCI_CONFIG:+--config "$WGJS_UCI_CONFIG"} "$config" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		wgjs_log "$config: $out"
+		return "$rc"
+	fi
+	proto_init_update "$config" 1
+	wgjs_facts "$config" "$out"
+	proto_send_update "$config"
+	if [ "$WGJS_RETRY" = 1 ]; then
+		wgjs_start_retry "$config"
+	else
+		wgjs_stop_retry "$config"
+	fi
+	return 0
+}
+
+proto_wgjs_setup() {
+	local config="$1" rc
+
+	# the section name is the device name
+	if [ "${#config}" -gt 15 ]; then
+		wgjs_log "$config: interface name longer than 15 characters"
+		proto_notify_error "$config" INVALID_NAME
+		proto_block_restart "$config"
+		return 1
+	fi
+
+	# netifd supervises the daemon: if it exits, the interface goes down and is retried
+	proto_run_command "$config" "$WGJS" -f "$config"
+
+	if ! wgjs_ready "$config"; then
+		wgjs_log "$config: the daemon did not create its device and socket"
+		proto_notify_error "$config" DAEMON_NOT_READY
+		proto_setup_failed "$config"
+		return 1
+	fi
+
+	wgjs_sync "$config"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		if [ "$rc" = 1 ]; then
+			# invalid configuration: restarting does not help until it is fixed
+			proto_notify_error "$config" INVALID_CONFIG
+			proto_block_restart "$config"
+		else
+			proto_notify_error "$config" SYNC_FAILED
+		fi
+		proto_setup_failed "$config"
+		return 1
+	fi
+}
+
+proto_wgjs_renew() {
+	local config="$1"
+	# keeps the link up: an invalid edit is logged and the running configuration stays
+	wgjs_sync "$config" || proto_notify_error "$config" SYNC_FAILED
+}
+
+proto_wgjs_teardown() {
+	local config="$1"
+	wgjs_stop_retry "$config"
+	proto_kill_command "$config"
+}
+
+[ -n "$INCLUDE_ONLY" ] || {
+	add_protocol wgjs
+}

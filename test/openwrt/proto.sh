@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# The netifd proto handler files/lib/netifd/proto/wgjs.sh run by a real shell (dash, and
+# busybox ash when installed: OpenWrt's /bin/sh) with a recording stand-in for netifd-proto.sh
+# (netifd-proto-stub.sh) and a fake `wgjs` (fake-wgjs.mjs: the real uci-sync code over a
+# simulated daemon), plus fake `uci`, `ip`, `logger` and `sleep` on PATH.
+#   bash test/openwrt/proto.sh          -> ends with "N passed, N failed"
+# WGJS_BIN=/path/to/wgjs runs the handler against that binary instead of the fake (for the
+# real-daemon version of this test; needs root for the TUN device, and skips the checks that
+# read the fake daemon's state).
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+HANDLER=$ROOT/files/lib/netifd/proto/wgjs.sh
+T=$(mktemp -d /tmp/wgjs-proto.XXXXXX)
+trap 'cleanup' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   - $*"; }
+not_ok() { fail=$((fail + 1)); echo "FAIL - $*"; }
+check() { # check NAME COMMAND...: passes when COMMAND succeeds
+  local name=$1; shift
+  if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+has_line() { grep -qxF -- "$2" "$1"; }
+no_line() { ! grep -qxF -- "$2" "$1"; }
+contains() { [[ "$1" == *"$2"* ]]; }
+
+cleanup() {
+  local f
+  for f in "$T"/state/*.task "$T"/run/*.retry; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  rm -rf "$T"
+}
+
+# ---------------------------------------------------------------- the fake world
+mkdir -p "$T/lib/netifd/proto" "$T/bin" "$T/state" "$T/run" "$T/sys" "$T/root"
+cp test/openwrt/netifd-proto-stub.sh "$T/lib/netifd/netifd-proto.sh"
+node_modules/.bin/esbuild test/openwrt/fake-wgjs.mjs --bundle --platform=node --format=esm --log-level=warning \
+  --outfile="$T/fake-wgjs.mjs" || { echo "esbuild failed"; echo "0 passed, 1 failed"; exit 1; }
+node_modules/.bin/esbuild test/fixtures/uci/network.ts --bundle --platform=node --format=esm --log-level=warning \
+  --outfile="$T/network.mjs" || { echo "esbuild failed"; echo "0 passed, 1 failed"; exit 1; }
+node -e "import('$T/network.mjs').then(m => process.stdout.write(m.NETWORK_WG0))" >"$T/network.orig"
+
+if [ -n "${WGJS_BIN:-}" ]; then
+  WGJS=$WGJS_BIN
+  FAKE=0
+else
+  WGJS=$T/bin/wgjs
+  FAKE=1
+  printf '#!/bin/sh\nexec node %s "$@"\n' "$T/fake-wgjs.mjs" >"$WGJS"
+fi
+cat >"$T/bin/uci" <<EOF
+#!/bin/sh
+echo "uci \$*" >>"$T/root/calls"
+EOF
+cat >"$T/bin/ip" <<EOF
+#!/bin/sh
+echo "ip \$*" >>"$T/root/calls"
+EOF
+cat >"$T/bin/logger" <<EOF
+#!/bin/sh
+echo "logger \$*" >>"$T/root/log"
+EOF
+cat >"$T/bin/sleep" <<'EOF'
+#!/bin/sh
+exec /bin/sleep 0.05
+EOF
+chmod +x "$T"/bin/*
+
+export PATH="$T/bin:$PATH" WGJS FAKE_ROOT="$T/root" PROTO_CALLS="$T/calls" PROTO_STATE="$T/state"
+export WGJS_RUN_DIR="$T/run" WGJS_SYS_NET="$T/sys" WGJS_RETRY_DELAY=1 WGJS_READY_WAIT=60
+if [ "$FAKE" = 0 ]; then unset WGJS_RUN_DIR WGJS_SYS_NET; export WGJS_UCI_CONFIG="$T/root/network"; fi
+
+reset_world() {
+  local f
+  for f in "$T"/state/*.task "$T"/run/*.retry; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  sleep 0.3
+  rm -rf "${T:?}"/state/* "${T:?}"/run/* "${T:?}"/sys/* "${T:?}"/root/*
+  : >"$T/calls"
+  cp "$T/network.orig" "$T/root/network"
+}
+
+handler() { # handler SHELL CMD IFNAME: runs the handler as netifd does (cwd /lib/netifd/proto)
+  (cd "$T/lib/netifd/proto" && "$1" "$HANDLER" wgjs "$2" "$3" '{}' "$3")
+}
+
+wait_for() { # wait_for SECONDS COMMAND...
+  local n=$(($1 * 10)); shift
+  while [ "$n" -gt 0 ]; do "$@" && return 0; /bin/sleep 0.1; n=$((n - 1)); done
+  return 1
+}
+
+# ---------------------------------------------------------------- per shell
+SHELLS="sh"
+command -v busybox >/dev/null && busybox sh -c 'true' 2>/dev/null && SHELLS="$SHELLS busybox-sh"
+
+for SH in $SHELLS; do
+  case $SH in busybox-sh) RUN=(busybox sh) ;; *) RUN=(sh) ;; esac
+  runsh() { "${RUN[@]}" "$@"; }
+  echo "# shell: ${RUN[*]}"
+
+  # dump: what init_config declares
+  reset_world
+  out=$(cd "$T/lib/netifd/proto" && runsh "$HANDLER" wgjs dump)
+  check "[$SH] dump: name" grep -qx 'name=wgjs' <<<"$out"
+  check "[$SH] dump: every option declared" grep -qx 'config=string:private_key int:listen_port int:mtu string:fwmark array:addresses array:ip6prefix boolean:nohostroute string:tunlink ' <<<"$out"
+  check "[$SH] dump: no_device, available, renew handler" grep -qx 'no_device=1 available=1 renew_handler=1 no_proto_task=0' <<<"$out"
+
+  # setup
+  reset_world
+  handler runsh setup wg0
+  rc=$?
+  check "[$SH] setup: exit 0" [ "$rc" = 0 ]
+  cat >"$T/expect" <<EOF
+proto_run_command wg0 $WGJS -f wg0
+proto_init_update wg0 1
+proto_add_ipv4_address 10.99.0.1 24
+proto_add_ipv6_address fd99::1 64
+proto_add_ipv4_route 10.99.0.2 32
+proto_add_ipv4_route 192.168.50.0 24
+proto_add_ipv4_route 192.168.51.0 24
+proto_add_ipv4_route 10.99.0.5 32
+proto_add_ipv6_route fd99::5 128
+proto_add_ipv6_prefix fd99:1::/48
+proto_add_host_dependency wg0 203.0.113.7 wan
+proto_add_host_dependency wg0 2001:db8::7 wan
+proto_send_update wg0
+EOF
+  check "[$SH] setup: netifd calls in order" diff -u "$T/expect" "$T/calls"
+  check "[$SH] setup: MTU set on the device" has_line "$T/root/calls" "ip link set dev wg0 mtu 1380"
+  check "[$SH] setup: daemon running" [ -S "$T/run/wg0.sock" ]
+  check "[$SH] setup: skipped peers logged" grep -q "^logger -t wgjs wg0: network.@wireguard_wg0\[1\] (cfg[0-9a-f]*) 'Laptop (disabled)': disabled, skipped$" "$T/root/log"
+  check "[$SH] setup: unresolved name logged" grep -q "'Phone': endpoint_host 'unresolvable.example' did not resolve" "$T/root/log"
+  if [ "$FAKE" = 1 ]; then
+    check "[$SH] setup: one uci-sync call" [ "$(grep -c '^wgjs uci-sync' "$T/root/calls")" = 1 ]
+    check "[$SH] setup: peers applied" [ "$(grep -c '^public_key=' "$T/root/wg0.sets")" = 3 ]
+    check "[$SH] setup: retry loop running" [ -s "$T/run/wg0.retry" ]
+    # the name resolves later: the retry loop gives the endpoint and a host dependency
+    echo '{"unresolvable.example": "198.51.100.9"}' >"$T/root/hosts"
+    check "[$SH] retry: host dependency added" wait_for 10 has_line "$T/calls" "proto_add_host_dependency wg0 198.51.100.9 wan"
+    check "[$SH] retry: endpoint set, update only" grep -q '^update_only=true$' "$T/root/wg0.sets"
+    check "[$SH] retry: loop ends once all resolved" wait_for 5 [ ! -e "$T/run/wg0.retry" ]
+  fi
+
+  # renew: a peer removed and one added in UCI; the daemon keeps running
+  : >"$T/calls"
+  sed -i "s/option public_key '5veQ0+9YNb4d+mpqD0eJ1HxZxZQMtgP8OLJajmJLo04='/option public_key '9WP7DwJ4jroXdAwwpOAj5bhFpgYuQ7QXTm1TAih8Lwg='/" "$T/root/network"
+  handler runsh renew wg0
+  check "[$SH] renew: exit 0" [ $? = 0 ]
+  check "[$SH] renew: no new daemon" no_line "$T/calls" "proto_run_command wg0 $WGJS -f wg0"
+  check "[$SH] renew: update sent" has_line "$T/calls" "proto_send_update wg0"
+  if [ "$FAKE" = 1 ]; then
+    last=$(awk 'BEGIN{RS="--\n"} {b=$0} END{printf "%s", b}' "$T/root/wg0.sets")
+    check "[$SH] renew: syncconf, not replace_peers" bash -c '! grep -q "^replace_peers" <<<"$1"' _ "$last"
+    check "[$SH] renew: removed peer removed" contains "$last" $'public_key=e6f790d3ef5835be1dfa6a6a0f4789d47c59c5940cb603fc38b25a8e624ba34e\nremove=true\n'
+    check "[$SH] renew: new peer added" grep -q '^public_key=f563fb0f02788eba17740c30a4e023e5b845a6062e43b4174e6d5302287c2f08$' <<<"$last"
+  fi
+
+  # renew with an invalid edit: logged, link kept
+  : >"$T/calls"
+  sed -i "s/option endpoint_port '51821'/option endpoint_port 'x'/" "$T/root/network"
+  handler runsh renew wg0
+  check "[$SH] renew invalid: error reported, no teardown" diff <(printf 'proto_notify_error wg0 SYNC_FAILED\n') "$T/calls"
+  check "[$SH] renew invalid: message logged" grep -q "wg0: wgjs uci-sync: network.@wireguard_wg0\[0\] (cfg[0-9a-f]*).endpoint_port: not a number" "$T/root/log"
+
+  # teardown
+  : >"$T/calls"
+  handler runsh teardown wg0
+  check "[$SH] teardown: kill command" diff <(printf 'proto_kill_command wg0\n') "$T/calls"
+  check "[$SH] teardown: daemon gone" wait_for 5 [ ! -e "$T/run/wg0.sock" ]
+
+  # invalid configuration at setup: blocked until fixed
+  reset_world
+  sed -i "s/option listen_port '51820'/option listen_port '99999'/" "$T/root/network"
+  handler runsh setup wg0
+  check "[$SH] invalid setup: exit non-zero" [ $? != 0 ]
+  check "[$SH] invalid setup: error, restart blocked, failed" diff <(printf 'proto_run_command wg0 %s -f wg0\nproto_notify_error wg0 INVALID_CONFIG\nproto_block_restart wg0\nproto_setup_failed wg0\n' "$WGJS") "$T/calls"
+
+  # generated private key is stored
+  reset_world
+  sed -i "s|option private_key 'IDA7RlFcZ3J9iJOeqbS/ytXg6/YBDBciLThDTllkb3o='|option private_key 'generate'|" "$T/root/network"
+  handler runsh setup wg0
+  check "[$SH] generate: key stored in UCI" grep -qE '^uci -q set network\.wg0\.private_key=[A-Za-z0-9+/]{43}=$' "$T/root/calls"
+  check "[$SH] generate: committed" has_line "$T/root/calls" "uci -q commit network"
+  handler runsh teardown wg0 >/dev/null
+
+  if [ "$FAKE" = 1 ]; then
+    # a daemon that never becomes ready: setup fails (bounded wait), netifd may retry
+    reset_world
+    FAKE_DAEMON=broken WGJS_READY_WAIT=5 handler runsh setup wg0
+    check "[$SH] not ready: exit non-zero" [ $? != 0 ]
+    check "[$SH] not ready: error and setup failed, restart allowed" diff <(printf 'proto_run_command wg0 %s -f wg0\nproto_notify_error wg0 DAEMON_NOT_READY\nproto_setup_failed wg0\n' "$WGJS") "$T/calls"
+  fi
+
+  # a section name that cannot be a device name
+  reset_world
+  handler runsh setup wireguard_tunnel0
+  check "[$SH] long name: refused before starting anything" diff <(printf 'proto_notify_error wireguard_tunnel0 INVALID_NAME\nproto_block_restart wireguard_tunnel0\n') "$T/calls"
+done
+
+# ---------------------------------------------------------------- hotplug commands run for real
+if [ "$FAKE" = 1 ]; then
+  reset_world
+  mkdir -p "$T/hooks"
+  printf 'echo "10 $ACTION $INTERFACE $PUBLIC_KEY $ENDPOINT [$DESCRIPTION]" >>"%s"\n' "$T/hook.out" >"$T/hooks/10-first"
+  printf 'echo "20 $ACTION" >>"%s"\nexit 0\n' "$T/hook.out" >"$T/hooks/20-second"
+  WGJS_HOTPLUG_DIR="$T/hooks" node "$T/fake-wgjs.mjs" hotplug peer-up wg0 nE8FLoGzMKTG0kG3iR9qjT/5/DHquRoC1sXtMg0rLXg= '203.0.113.7:51821' 'Cloud server' >"$T/cmds.json"
+  node -e '
+    const { spawnSync } = require("node:child_process");
+    for (const c of JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")))
+      if (c.argv[0] === "/bin/sh") spawnSync(c.argv[0], c.argv.slice(1), { env: c.env, stdio: "inherit" });
+  ' "$T/cmds.json"
+  printf '10 peer-up wg0 nE8FLoGzMKTG0kG3iR9qjT/5/DHquRoC1sXtMg0rLXg= 203.0.113.7:51821 [Cloud server]\n20 peer-up\n' >"$T/expect"
+  check "hotplug: scripts of WGJS_HOTPLUG_DIR run in order with the event environment" diff -u "$T/expect" "$T/hook.out"
+fi
+
+# ---------------------------------------------------------------- shipped shell scripts
+if command -v shellcheck >/dev/null; then
+  check "shellcheck: proto handler" shellcheck "$HANDLER"
+  check "shellcheck: rpcd plugin, init script" shellcheck -s dash files/usr/libexec/rpcd/wgjs files/etc/init.d/wgjs
+fi
+
+echo "openwrt proto: $pass passed, $fail failed"
+[ "$fail" = 0 ]

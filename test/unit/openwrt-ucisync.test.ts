@@ -1,0 +1,130 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { uciSyncMain } from '../../src/openwrt/ucisync.ts';
+import { fromBase64, toHex } from '../../src/util/bytes.ts';
+import { NETWORK_WG0 } from '../fixtures/uci/network.ts';
+import { PEER1_PUB, PEER3_PUB, PEER4_PUB, PEER5_PUB, PSK, ROUTER_PRIV } from '../fixtures/uci/keys.ts';
+import { getAnswer } from '../fixtures/uci/runtime.ts';
+import { fakeWorld } from '../fixtures/wg/fake-env.ts';
+
+const t = suite('openwrt/uci-sync');
+const hex = (b64: string) => toHex(fromBase64(b64, 32)!);
+const FILES = { '/etc/config/network': NETWORK_WG0 };
+
+const RUNTIME = getAnswer({
+  priv: ROUTER_PRIV,
+  port: 51820,
+  peers: [
+    { pub: PEER1_PUB, psk: PSK, endpoint: '203.0.113.7:51821', keepalive: 25, allowed: ['10.99.0.2/32'] },
+    { pub: PEER5_PUB, endpoint: '198.51.100.200:51820', allowed: ['10.99.0.9/32'] },
+    { pub: PEER3_PUB, allowed: ['10.99.0.5/32'] },
+  ],
+});
+
+function run(args: string[], opts: Parameters<typeof fakeWorld>[1] = {}) {
+  const w = fakeWorld(['uci-sync', ...args], { files: FILES, servers: { wg0: { get: RUNTIME } }, ...opts });
+  const code = uciSyncMain(w.env, ['uci-sync', ...args]);
+  return { code, w };
+}
+
+const FACTS = [
+  'mtu 1380',
+  'address4 10.99.0.1 24',
+  'address6 fd99::1 64',
+  'route4 10.99.0.2 32',
+  'route4 192.168.50.0 24',
+  'route4 192.168.51.0 24',
+  'route4 10.99.0.5 32',
+  'route6 fd99::5 128',
+  'prefix6 fd99:1::/48',
+  'host 203.0.113.7 wan',
+  'host 2001:db8::7 wan',
+  'retry phone unresolvable.example',
+];
+
+t('full sync: syncconf against the runtime, facts for netifd on stdout', () => {
+  const { code, w } = run(['wg0']);
+  assert.is(w.err, '');
+  assert.is(code, 0);
+  const lines = w.out.trimEnd().split('\n');
+  assert.equal(lines.slice(0, FACTS.length), FACTS);
+  assert.equal(lines.slice(FACTS.length).map((l) => l.split(' ')[0]), ['warn', 'warn', 'warn']);
+  assert.is(w.servers.wg0!.sets.length, 1);
+  const body = w.servers.wg0!.sets[0]!;
+  // syncconf: no replace_peers; the peer only the runtime has is removed first, the others are
+  // updated in place (their sessions survive)
+  assert.not.match(body, /replace_peers/);
+  assert.ok(body.startsWith(`private_key=${hex(ROUTER_PRIV)}\nlisten_port=51820\nfwmark=4660\npublic_key=${hex(PEER5_PUB)}\nremove=true\npublic_key=${hex(PEER1_PUB)}\n`), body);
+  assert.match(body, new RegExp(`public_key=${hex(PEER4_PUB)}\npreshared_key=0{64}\nendpoint=\\[2001:db8::7\\]:51820\n`));
+});
+
+t('generated key: printed for storing, applied', () => {
+  const files = { '/etc/config/network': NETWORK_WG0.replace("option private_key 'IDA7RlFcZ3J9iJOeqbS/ytXg6/YBDBciLThDTllkb3o='", "option private_key 'generate'") };
+  const { code, w } = run(['wg0'], { files });
+  assert.is(code, 0);
+  const m = /^private_key (\S{43}=)\n/.exec(w.out);
+  assert.ok(m, w.out);
+  assert.ok(w.servers.wg0!.sets[0]!.startsWith(`private_key=${hex(m![1]!)}\n`));
+});
+
+t('--dry-run: checks and prints, never touches the daemon', () => {
+  const { code, w } = run(['--dry-run', 'wg0'], { servers: {} });
+  assert.is(code, 0);
+  assert.equal(w.out.split('\n').slice(0, FACTS.length), FACTS);
+});
+
+t('--config -: reads `uci export network` from standard input', () => {
+  const { code, w } = run(['--config', '-', '--dry-run', 'wg0'], { files: {}, stdin: 'package network\n\n' + NETWORK_WG0 });
+  assert.is(code, 0, w.err);
+  assert.ok(w.out.startsWith('mtu 1380\n'));
+});
+
+t('invalid configuration: exit 1 with the section/option, nothing applied', () => {
+  const files = { '/etc/config/network': NETWORK_WG0.replace("option endpoint_port '51821'", "option endpoint_port 'x'") };
+  const { code, w } = run(['wg0'], { files });
+  assert.is(code, 1);
+  assert.match(w.err, /^wgjs uci-sync: network\.@wireguard_wg0\[0\] \(cfg\w+\)\.endpoint_port: not a number/);
+  assert.is(w.out, '');
+  assert.equal(w.servers.wg0!.sets, []);
+  const bad = run(['wg0'], { files: { '/etc/config/network': "config interface 'wg0'\n\toption proto 'wgjs\n" } });
+  assert.is(bad.code, 1);
+  assert.is(bad.w.err, "wgjs uci-sync: /etc/config/network:2: EOF with unterminated '\n");
+  const missing = run(['wg0'], { files: {} });
+  assert.is(missing.code, 1);
+  assert.is(missing.w.err, 'wgjs uci-sync: /etc/config/network: No such file or directory\n');
+});
+
+t('daemon not reachable or refusing: exit 3', () => {
+  const down = run(['wg0'], { servers: {} });
+  assert.is(down.code, 3);
+  assert.is(down.w.err, 'wgjs uci-sync: Unable to access interface wg0: No such file or directory\n');
+  assert.is(down.w.out, '');
+  const refused = run(['wg0'], { servers: { wg0: { get: RUNTIME, errno: -22 } } });
+  assert.is(refused.code, 3);
+  assert.match(refused.w.err, /Unable to modify interface wg0: Invalid argument/);
+});
+
+t('--endpoints: gives a now-resolving name its endpoint, update only', () => {
+  const hosts: Record<string, [4 | 6, Uint8Array][]> = { 'unresolvable.example': [[4, Uint8Array.of(198, 51, 100, 9)]] };
+  const { code, w } = run(['--endpoints', 'wg0'], { hosts });
+  assert.is(code, 0, w.err);
+  assert.is(w.out, 'host 198.51.100.9 wan\n');
+  assert.equal(w.servers.wg0!.sets, [`public_key=${hex(PEER3_PUB)}\nupdate_only=true\nendpoint=198.51.100.9:51820\n`]);
+});
+
+t('--endpoints: still unresolvable -> retry line, nothing sent', () => {
+  const { code, w } = run(['--endpoints', 'wg0']);
+  assert.is(code, 0);
+  assert.is(w.out, 'retry phone unresolvable.example\n');
+  assert.equal(w.servers.wg0!.sets, []);
+});
+
+t('usage errors: exit 2', () => {
+  for (const args of [[], ['--bogus', 'wg0'], ['wg0', 'wg1']]) {
+    const { code, w } = run(args);
+    assert.is(code, 2, args.join(' '));
+    assert.match(w.err, /^Usage: wgjs uci-sync/);
+  }
+});
+
+t.run();
