@@ -5,6 +5,7 @@ import * as os from 'qjs:os';
 import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
 import { Device } from '../device/device.ts';
+import { makePeerEvents } from '../openwrt/hotplug.ts';
 import type { Logger } from '../platform/types.ts';
 import { openBind, closeBind, UdpTransport, type BindSockets } from './bind.ts';
 import { Reactor } from './reactor.ts';
@@ -88,6 +89,18 @@ class Daemon {
       tun: this.tunOut,
       log,
       mtu: DEFAULT_MTU,
+      // peer up/down: OpenWrt hotplug scripts and ubus (or WGJS_HOTPLUG_DIR elsewhere), never waited for
+      events: makePeerEvents({
+        ifname: name,
+        sys: { exists: (p) => sys.stat(p) !== null, getenv: (n) => std.getenv(n) },
+        spawn: (spec) => {
+          try {
+            os.exec(spec.argv, { block: false, usePath: false, env: spec.env });
+          } catch (e) {
+            log.error(`(${name}) hook ${spec.argv[0]}: ${String((e as Error).message ?? e)}`);
+          }
+        },
+      }),
     });
     this.uapi = new UapiServer(this.device, log, this.reactor, (port: number, fwmark: number) => this.rebind(port, fwmark), () => this.boundPort());
   }
@@ -238,6 +251,11 @@ class Daemon {
       this.log.verbose(`(${this.name}) UAPI socket removed, shutting down`);
       this.stop(0);
       return;
+    }
+    // reap finished hook processes
+    for (let i = 0; i < 16; i++) {
+      const [pid] = os.waitpid(-1, os.WNOHANG);
+      if (pid <= 0) break;
     }
     this.schedule();
     os.setTimeout(this.onWatch, 1000);
