@@ -44,6 +44,21 @@ stage unit-node node test/run-unit.mjs
 for a in $ARCHES; do
   stage "unit-qjs-$a" bash test/qjs-unit.sh "$a"
 done
+host=$(uname -m)
+if [ -x "build/$host/wgjs" ]; then
+  export WGJS="$PWD/build/$host/wgjs"
+  stage e2e-interop bash test/e2e/interop.sh
+  stage e2e-behaviour bash test/e2e/behaviour.sh
+  stage e2e-wgquick bash test/e2e/wgquick.sh
+  # the same interop suite driven by wgjs's own wg-compatible CLI (a link named wg)
+  ln -sf wgjs "build/$host/wg"
+  stage e2e-interop-own-cli env WG="$PWD/build/$host/wg" TAG=c$$ bash test/e2e/interop.sh
+else
+  echo "no build/$host/wgjs: end-to-end stages need the host arch in WGJS_ARCHES"
+  fail=$((fail + 1))
+fi
+stage openwrt-proto bash test/openwrt/proto.sh
+stage openwrt-package bash test/openwrt/package.sh
 
 echo
 echo "=== summary"
