@@ -69,21 +69,27 @@ export class CookieChecker {
 }
 
 export class CookieGenerator {
-  private mac1Key: Uint8Array;
-  private cookieKey: Uint8Array;
+  // HASH(label || their key): computed on first use, so configuring many peers stays cheap
+  private mac1Key: Uint8Array | null = null;
+  private cookieKey: Uint8Array | null = null;
   private readonly cookie = new Uint8Array(16);
   private cookieSet = -Infinity;
   private readonly lastMac1 = new Uint8Array(16);
   private hasLastMac1 = false;
 
-  constructor(remoteStatic: Uint8Array, private readonly now: () => number) {
-    this.mac1Key = hash(LABEL_MAC1, remoteStatic);
-    this.cookieKey = hash(LABEL_COOKIE, remoteStatic);
+  constructor(private readonly remoteStatic: Uint8Array, private readonly now: () => number) {}
+
+  private keys(): void {
+    if (!this.mac1Key) {
+      this.mac1Key = hash(LABEL_MAC1, this.remoteStatic);
+      this.cookieKey = hash(LABEL_COOKIE, this.remoteStatic);
+    }
   }
 
   /** Writes mac1 and mac2 into the last 32 bytes of msg[0..len). */
   addMacs(msg: Uint8Array, len: number): void {
-    const m1 = mac(this.mac1Key, msg.subarray(0, len - 32));
+    this.keys();
+    const m1 = mac(this.mac1Key!, msg.subarray(0, len - 32));
     msg.set(m1, len - 32);
     this.lastMac1.set(m1);
     this.hasLastMac1 = true;
@@ -97,8 +103,9 @@ export class CookieGenerator {
   /** Consumes a cookie reply for our last handshake message; false if it does not authenticate. */
   consumeReply(msg: Uint8Array, off: number): boolean {
     if (!this.hasLastMac1) return false;
+    this.keys();
     const plain = xopen(
-      this.cookieKey,
+      this.cookieKey!,
       msg.subarray(off + COOKIE_NONCE, off + COOKIE_NONCE + 24),
       msg.subarray(off + COOKIE_ENCRYPTED, off + COOKIE_ENCRYPTED + 32),
       this.lastMac1,

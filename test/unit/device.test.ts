@@ -123,3 +123,53 @@ t('spoofed inner source is dropped', () => {
 });
 
 t.run();
+
+const r = suite('device: rotation and footprint');
+
+r('packets in flight on the previous session are still accepted after a rekey', () => {
+  const { net, a, b } = pair();
+  a.inject(ipv4(A_IN, B_IN, 84, 0));
+  net.pump();
+  a.inject(ipv4(A_IN, B_IN, 84, 1));
+  const inFlight = net.queue.splice(0, net.queue.length); // sent on session 1, not yet delivered
+  net.clock.t += 121_000;
+  a.inject(ipv4(A_IN, B_IN, 84, 2)); // sent on session 1, triggers the rekey
+  net.pump();
+  a.inject(ipv4(A_IN, B_IN, 84, 3)); // session 2
+  net.pump();
+  assert.ok(a.peerOf(b).keypairs.previous, 'A kept the previous session');
+  net.queue.push(...inFlight);
+  net.pump();
+  assert.is(b.tunOut.length, 4, 'all four packets arrived, the delayed one through the previous session');
+  assert.equal(b.tunOut[3], ipv4(A_IN, B_IN, 84, 1));
+});
+
+r('per-peer memory: configuring many peers (engine memory when the QuickJS binary reports it)', () => {
+  const g = globalThis as { __wgjsMemoryUsage?: () => number; __WGJS_TEST_SCALE?: number };
+  const n = Math.round(10_000 * Math.min(1, g.__WGJS_TEST_SCALE ?? 1));
+  const net = new Net();
+  const a = net.add('a', [192, 168, 1, 1], 51820, 31);
+  const before = g.__wgjsMemoryUsage?.();
+  const key = new Uint8Array(32);
+  const peers = [];
+  for (let i = 0; i < n; i++) {
+    key[0] = i & 255;
+    key[1] = (i >> 8) & 255;
+    key[31] = 0x42;
+    peers.push({
+      publicKey: key.slice(), remove: false, updateOnly: false, replaceAllowedIps: false,
+      allowedIps: [{ remove: false, family: 4 as const, addr: Uint8Array.of(10, 100 + (i >> 16), (i >> 8) & 255, i & 255), cidr: 32 }],
+    });
+  }
+  a.dev.apply({ replacePeers: false, peers });
+  assert.is(a.dev.peerCount, n);
+  assert.is(a.dev.allowedIps.lookup(4, Uint8Array.of(10, 100, 0, 7), 0)!.publicKey[0], 7);
+  if (before !== undefined) {
+    peers.length = 0;
+    const used = g.__wgjsMemoryUsage!() - before;
+    console.log(`  ${n} peers: ${Math.round(used / n)} bytes per configured peer (engine memory)`);
+    assert.ok(used / n < 16_384, 'a configured peer costs less than 16 KiB');
+  }
+});
+
+r.run();
