@@ -206,7 +206,8 @@ static JSValue js_tunName(JSContext *ctx, JSValueConst this_val, int argc, JSVal
 
 /* ---------------------------------------------------------------- generic fd I/O */
 
-static JSValue js_read(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+/* read(fd, buf, off, len) / write(...): magic 0 reads, 1 writes; -1 on EAGAIN. */
+static JSValue js_rw(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic)
 {
     int fd, len;
     ssize_t r;
@@ -217,33 +218,12 @@ static JSValue js_read(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     if (!p)
         return JS_EXCEPTION;
     do
-        r = read(fd, p, len);
+        r = magic ? write(fd, p, len) : read(fd, p, len);
     while (r < 0 && errno == EINTR);
     if (r < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return JS_NewInt32(ctx, -1);
-        return throw_errno(ctx, errno, "read");
-    }
-    return JS_NewInt32(ctx, (int)r);
-}
-
-static JSValue js_write(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
-    int fd, len;
-    ssize_t r;
-    uint8_t *p;
-    if (get_int(ctx, argv[0], &fd))
-        return JS_EXCEPTION;
-    p = get_range(ctx, argv[1], argv[2], argv[3], &len);
-    if (!p)
-        return JS_EXCEPTION;
-    do
-        r = write(fd, p, len);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return JS_NewInt32(ctx, -1);
-        return throw_errno(ctx, errno, "write");
+        return throw_errno(ctx, errno, magic ? "write" : "read");
     }
     return JS_NewInt32(ctx, (int)r);
 }
@@ -993,8 +973,8 @@ static const JSCFunctionListEntry sys_funcs[] = {
     JS_CFUNC_DEF("linkUp", 1, js_linkUp),
     JS_CFUNC_DEF("ifIndex", 1, js_ifIndex),
     JS_CFUNC_DEF("tunName", 1, js_tunName),
-    JS_CFUNC_DEF("read", 4, js_read),
-    JS_CFUNC_DEF("write", 4, js_write),
+    JS_CFUNC_MAGIC_DEF("read", 4, js_rw, 0),
+    JS_CFUNC_MAGIC_DEF("write", 4, js_rw, 1),
     JS_CFUNC_DEF("close", 1, js_close),
     JS_CFUNC_DEF("pollIn", 2, js_pollIn),
     JS_CFUNC_DEF("setNonBlocking", 2, js_setNonBlocking),

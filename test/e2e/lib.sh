@@ -8,7 +8,6 @@ WG=${WG:-wg}
 TAG=${TAG:-e$$}
 E2E_PASS=0
 E2E_FAIL=0
-NSLIST=()
 PIDS=()
 IFS_CREATED=()
 
@@ -19,7 +18,11 @@ cleanup() {
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null
   done
-  for n in "${NSLIST[@]}"; do ip netns del "$n" 2>/dev/null; done
+  # namespaces are made in command substitutions (subshells), so find them by their prefix
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^wgjs-$TAG-"); do
+    for p in $(ip netns pids "$n" 2>/dev/null); do kill "$p" 2>/dev/null; done
+    ip netns del "$n" 2>/dev/null
+  done
   for n in "${IFS_CREATED[@]}"; do rm -f "/var/run/wireguard/$n.sock"; done
   return 0
 }
@@ -44,7 +47,6 @@ need_root() {
 ns() { # ns NAME -> creates namespace "wgjs-$TAG-NAME", echoes its name
   local n="wgjs-$TAG-$1"
   ip netns add "$n" || return 1
-  NSLIST+=("$n")
   ip -n "$n" link set lo up
   echo "$n"
 }
