@@ -14,6 +14,7 @@ arch=$(uname -m); case $arch in armv7l) arch=arm ;; esac
 WGJS=$PWD/build/$arch/wgjs
 NA=wgjs-demo-a NB=wgjs-demo-b
 cleanup() {
+  set +e
   [ -n "${PA:-}" ] && kill "$PA" 2>/dev/null
   [ -n "${PB:-}" ] && kill "$PB" 2>/dev/null
   [ -n "${IPERF:-}" ] && kill "$IPERF" 2>/dev/null

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 bash test/install-deps.sh >/dev/null || exit 1
 host=$(uname -m)
 [ -x "build/$host/wgjs" ] || ./build.sh "$host" >/dev/null || exit 1
-export WGJS=$PWD/build/$host/wgjs TAG=b$$
+export WGJS=${WGJS_BIN:-$PWD/build/$host/wgjs} TAG=b$$
 source test/e2e/lib.sh
 SECS=${BENCH_SECONDS:-5}
 now_ms() { date +%s%3N; }
