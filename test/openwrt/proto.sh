@@ -131,7 +131,7 @@ proto_send_update wg0
 EOF
   check "[$SH] setup: netifd calls in order" diff -u "$T/expect" "$T/calls"
   check "[$SH] setup: MTU set on the device" has_line "$T/root/calls" "ip link set dev wg0 mtu 1380"
-  check "[$SH] setup: daemon running" [ -S "$T/run/wg0.sock" ]
+  check "[$SH] setup: daemon running" [ -S "${WGJS_RUN_DIR:-/var/run/wireguard}/wg0.sock" ]
   check "[$SH] setup: skipped peers logged" grep -q "^logger -t wgjs wg0: network.@wireguard_wg0\[1\] (cfg[0-9a-f]*) 'Laptop (disabled)': disabled, skipped$" "$T/root/log"
   check "[$SH] setup: unresolved name logged" grep -q "'Phone': endpoint_host 'unresolvable.example' did not resolve" "$T/root/log"
   if [ "$FAKE" = 1 ]; then
