@@ -74,7 +74,7 @@ export class Device {
     this.indexes = new IndexTable<Peer>(this.random);
     const now = (): number => this.clock.now();
     this.cookieChecker = new CookieChecker(this.random, now);
-    this.ratelimiter = new Ratelimiter(this.clock);
+    this.ratelimiter = new Ratelimiter(this.clock, { random: this.random });
   }
 
   // ------------------------------------------------------------------ configuration

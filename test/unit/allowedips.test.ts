@@ -186,6 +186,19 @@ t('remove only by the owner; removeByPeer and clear', () => {
   assert.is(look(tab, '10.1.1.3'), 'c');
 });
 
+t('remove of an absent prefix that would land on a present node', () => {
+  const tab = new AllowedIps<string>();
+  ins(tab, 'a', '10.0.0.0/16');
+  ins(tab, 'a', '10.1.0.0/16'); // a branch node 10.0.0.0/15 above them
+  assert.not.ok(rem(tab, 'a', '11.0.0.0/16'), 'differs above the branch');
+  assert.not.ok(rem(tab, 'a', '138.0.0.0/16'), 'differs in the first bit');
+  assert.not.ok(rem(tab, 'a', '10.0.0.0/15'), 'the peerless branch itself');
+  assert.is(look(tab, '10.0.3.4'), 'a');
+  assert.is(look(tab, '10.1.3.4'), 'a');
+  assert.is(look(tab, '11.0.3.4'), null);
+  assert.is(tab.checkInvariants().entries, 2);
+});
+
 t('peers are any objects; identity, not equality, decides ownership', () => {
   const p1 = { name: 'x' };
   const p2 = { name: 'x' };
@@ -209,7 +222,7 @@ t('malformed prefixes throw at configuration time', () => {
 
 t('removing thousands of prefixes of one peer among many is quick and leaves a tidy trie', () => {
   const tab = new AllowedIps<number>();
-  const n = Math.max(200, Math.floor(5000 * SCALE));
+  const n = Math.max(200, Math.floor(3000 * SCALE));
   const a = new Uint8Array(16);
   for (let i = 0; i < n; i++) {
     a[0] = 0xfd; a[1] = i & 0xff; a[2] = (i >> 8) & 0xff; a[15] = i & 0xff;
@@ -252,8 +265,8 @@ function sameKey(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 t('randomized against a naive longest-prefix list (v4 and v6, many peers, removals)', () => {
-  const routesWanted = Math.max(150, Math.floor(2500 * SCALE));
-  const lookups = Math.max(150, Math.floor(2500 * SCALE));
+  const routesWanted = Math.max(150, Math.floor(1000 * SCALE));
+  const lookups = Math.max(150, Math.floor(1000 * SCALE));
   const PEERS = 60;
   for (const seed of [11, 12]) {
     const r = rng(seed * 104729);
