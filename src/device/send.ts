@@ -126,7 +126,8 @@ function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, o
   const now = dev.clock.now();
   timers.anyAuthenticatedPacketTraversal(peer, now);
   timers.anyAuthenticatedPacketSent(peer);
-  if (len > 0) timers.dataSent(peer, now, dev.jitter());
+  // jitter only when the timer is armed: no getrandom call per data packet
+  if (len > 0 && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, dev.jitter());
   transmit(dev, peer, buf, hdr, TRANSPORT_HEADER_SIZE + padded + TAG_SIZE);
   // keep the key fresh: the initiator rekeys after REKEY_AFTER_TIME or REKEY_AFTER_MESSAGES
   if ((kp.isInitiator && now - kp.created >= REKEY_AFTER_TIME) || kp.sendCounter >= REKEY_AFTER_MESSAGES) {
