@@ -7,11 +7,12 @@ import { makeQjsEnv } from './cli/qjs-env.ts';
 import { rpcdMain } from './openwrt/rpcd.ts';
 import { uciSyncMain } from './openwrt/ucisync.ts';
 import { runDaemon } from './daemon/daemon.ts';
+import { formatIp } from './util/ip.ts';
 
 export const USAGE =
   'Usage: wgjs [-f/--foreground] INTERFACE-NAME\n' +
   '       wgjs show|showconf|set|setconf|addconf|syncconf|genkey|genpsk|pubkey ... (as wg(8))\n' +
-  '       wgjs uci-sync IFNAME | wgjs rpcd list|call METHOD | wgjs --version\n';
+  '       wgjs uci-sync IFNAME | wgjs rpcd list|call METHOD | wgjs resolve HOST... | wgjs --version\n';
 
 const WG_COMMANDS = ['show', 'showconf', 'set', 'setconf', 'addconf', 'syncconf', 'genkey', 'genpsk', 'pubkey'];
 
@@ -21,6 +22,7 @@ function main(argv: string[]): number {
   if (programName() === 'wg') return runWg(makeQjsEnv('wg', rest));
   if (rest.length > 0 && WG_COMMANDS.includes(rest[0]!)) return runWg(makeQjsEnv('wgjs', rest));
   if (rest[0] === 'uci-sync') return uciSyncMain(makeQjsEnv('wgjs', rest), rest);
+  if (rest[0] === 'resolve') return resolveMain(rest.slice(1));
   if (rest[0] === 'rpcd') return rpcdMain(makeQjsEnv('wgjs', rest), rest);
   if (rest.length === 1 && (rest[0] === '--version' || rest[0] === '-v')) {
     writeOut(`wgjs ${sys.wgjsVersion} (quickjs-ng ${sys.version}, ${sys.arch})\n`);
@@ -32,6 +34,29 @@ function main(argv: string[]): number {
   }
   // wgjs [-f|--foreground] IFNAME: the daemon; -1 = keep running in the event loop
   return runDaemon(rest, createLogger(parseLogLevel(getenv('LOG_LEVEL'))));
+}
+
+/** `wgjs resolve HOST...`: "HOST 4|6 ADDRESS" per address, "HOST - MESSAGE" when a name does
+ *  not resolve (the daemon's re-resolution runs this as a child so DNS never blocks it). */
+function resolveMain(hosts: string[]): number {
+  if (hosts.length === 0) {
+    writeErr('Usage: wgjs resolve HOST...\n');
+    return 2;
+  }
+  let out = '';
+  let rc = 0;
+  for (const h of hosts) {
+    try {
+      const found = sys.resolve(h);
+      if (found.length === 0) throw new Error('no address found');
+      for (const [fam, addr] of found) out += `${h} ${fam} ${formatIp(fam, addr)}\n`;
+    } catch (e) {
+      out += `${h} - ${String((e as Error).message ?? e).replace(/\s+/g, ' ')}\n`;
+      rc = 1;
+    }
+  }
+  writeOut(out);
+  return rc;
 }
 
 const code = main(args());

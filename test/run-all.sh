@@ -53,6 +53,8 @@ if [ -x "build/$host/wgjs" ]; then
   # the same interop suite driven by wgjs's own wg-compatible CLI (a link named wg)
   ln -sf wgjs "build/$host/wg"
   stage e2e-interop-own-cli env WG="$PWD/build/$host/wg" TAG=c$$ bash test/e2e/interop.sh
+  # the netifd handler + real daemons: traffic, events, rpcd status, renew, re-resolution
+  stage openwrt-live bash test/openwrt/live.sh
 else
   echo "no build/$host/wgjs: end-to-end stages need the host arch in WGJS_ARCHES"
   fail=$((fail + 1))

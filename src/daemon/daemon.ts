@@ -1,21 +1,39 @@
 // `wgjs [-f|--foreground] IFNAME`: the daemon, with wireguard-go's contract.
 // Creates the TUN device and the UAPI socket, then runs the datapath in QuickJS's event loop.
 // Exits on SIGTERM/SIGINT, when the TUN device is deleted, or when the socket file is removed.
+// On OpenWrt it also reads its interface's UCI section (UciView): peer descriptions for the
+// peer-up/down events, and endpoint_host names, which it keeps re-resolving (Reresolver) in a
+// child process (`wgjs resolve NAME...`), so DNS never blocks the datapath.
+//
+// Environment:
+//   WGJS_UCI_CONFIG=FILE        the UCI network file (default /etc/config/network)
+//   WGJS_RERESOLVE_INTERVAL=S   periodic re-resolution of endpoint names (default 300 s)
+//   WGJS_HOTPLUG_DIR=DIR        peer event scripts when not on OpenWrt (src/openwrt/hotplug.ts)
+//   WGJS_DEBUG_TIME_SCALE=X     test/debug only: the protocol clock runs X times faster (e.g. 10:
+//                               REKEY_TIMEOUT 0.5 s, give-up after 9 s, re-resolution 10x
+//                               sooner). Logged at start; never set it on a real link.
 import * as os from 'qjs:os';
 import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
 import { Device } from '../device/device.ts';
-import { makePeerEvents } from '../openwrt/hotplug.ts';
+import { makePeerEvents, UBUS_PATHS } from '../openwrt/hotplug.ts';
+import { parseResolveOutput, Reresolver, RERESOLVE_PERIOD_S, RERESOLVE_STALE_S, type PeerView, type Resolution } from '../openwrt/reresolve.ts';
+import { fromBase64 } from '../util/bytes.ts';
+import { formatEndpoint, parseIp } from '../util/ip.ts';
 import type { Logger } from '../platform/types.ts';
+import type { SetRequest } from '../uapi/types.ts';
 import { openBind, closeBind, UdpTransport, type BindSockets } from './bind.ts';
 import { Reactor } from './reactor.ts';
 import { UapiServer } from './uapiserver.ts';
+import { UciView, UCI_NETWORK_FILE } from './uciview.ts';
 
 const SOCKET_DIR = '/var/run/wireguard';
 const DEFAULT_MTU = 1420;
 const HEADROOM = 16; // transport header written in front of the packet (in-place encryption)
 const MAX_PACKET = 65535;
 const BATCH = 64; // datagrams/packets drained per readiness callback before yielding
+const RERESOLVE_CHECK_MS = 10_000; // daemon clock: how often names are considered
+const RESOLVE_TIMEOUT_MS = 30_000; // real time: a resolver child running longer is killed
 
 export function validIfName(name: string): boolean {
   return name.length > 0 && name.length < 16 && name !== '.' && name !== '..' && !/[\/\s:]/.test(name);
@@ -44,9 +62,13 @@ export function runDaemon(argv: string[], log: Logger): number {
     std.err.puts(`wgjs: invalid interface name '${name}'\n`);
     return 1;
   }
+  const scale = positiveNumber('WGJS_DEBUG_TIME_SCALE', 1, 0.01, 1000);
+  const period = positiveNumber('WGJS_RERESOLVE_INTERVAL', RERESOLVE_PERIOD_S, 1, 86400 * 365);
+  if (scale === null || period === null) return 1;
+  if (scale !== 1) log.error(`(${name}) WGJS_DEBUG_TIME_SCALE=${scale}: protocol timers run ${scale}x faster (testing only)`);
   if (!foreground) sys.daemonize(); // the parent returns only once we call daemonReady
   try {
-    new Daemon(name, log).start();
+    new Daemon(name, log, scale, period).start();
   } catch (e) {
     log.error(`(${name}) ${String((e as Error).message ?? e)}`);
     if (!foreground) sys.daemonReady(false);
@@ -79,11 +101,26 @@ class Daemon {
   readonly onUdp6 = (): void => this.drainUdp(this.transport.sockets.fd6);
   readonly onTimer = (): void => this.fireTimers();
   readonly onWatch = (): void => this.watch();
+  readonly onReresolve = (): void => this.reresolveCheck();
+  // endpoint names (OpenWrt UCI) and their re-resolution
+  readonly uci: UciView;
+  readonly reresolver: Reresolver;
+  resolver: { pid: number; fd: number; out: string; started: number } | null = null;
+  readonly peerView = (key: string): PeerView | undefined => {
+    const k = fromBase64(key, 32);
+    const p = k ? this.device.getPeer(k) : undefined;
+    if (!p) return undefined;
+    return { endpoint: p.endpoint[0] === 4 || p.endpoint[0] === 6 ? formatEndpoint(p.endpoint) : null, retrying: p.handshakeAttempts > 0 };
+  };
+  readonly now: () => number;
 
-  constructor(readonly name: string, readonly log: Logger) {
+  constructor(readonly name: string, readonly log: Logger, readonly scale = 1, periodS = RERESOLVE_PERIOD_S) {
     this.sockPath = `${SOCKET_DIR}/${name}.sock`;
+    this.now = scale === 1 ? sys.monotonicMs : () => sys.monotonicMs() * scale;
+    this.uci = new UciView(std.getenv('WGJS_UCI_CONFIG') || UCI_NETWORK_FILE, name, log, sys.getrandom);
+    this.reresolver = new Reresolver(periodS * 1000, Math.min(RERESOLVE_STALE_S, periodS) * 1000);
     this.device = new Device({
-      clock: { now: sys.monotonicMs, wall: wallSeconds },
+      clock: { now: this.now, wall: wallSeconds },
       random: sys.getrandom,
       transport: this.transport,
       tun: this.tunOut,
@@ -93,13 +130,8 @@ class Daemon {
       events: makePeerEvents({
         ifname: name,
         sys: { exists: (p) => sys.stat(p) !== null, getenv: (n) => std.getenv(n) },
-        spawn: (spec) => {
-          try {
-            os.exec(spec.argv, { block: false, usePath: false, env: spec.env });
-          } catch (e) {
-            log.error(`(${name}) hook ${spec.argv[0]}: ${String((e as Error).message ?? e)}`);
-          }
-        },
+        spawn: (spec) => this.spawn(spec.argv, spec.env),
+        describe: (key) => this.uci.describe(key),
       }),
     });
     this.uapi = new UapiServer(this.device, log, this.reactor, (port: number, fwmark: number) => this.rebind(port, fwmark), () => this.boundPort());
@@ -127,7 +159,86 @@ class Daemon {
       }
     });
     os.setTimeout(this.onWatch, 1000);
+    os.setTimeout(this.onReresolve, RERESOLVE_CHECK_MS / this.scale);
     this.log.verbose(`(${this.name}) device started, UAPI at ${this.sockPath}`);
+  }
+
+  /** Starts a child without waiting for it (hooks, ubus); never throws into the datapath. */
+  spawn(argv: string[], env: Record<string, string>, stdout?: number): number {
+    try {
+      return os.exec(argv, { block: false, usePath: false, env, ...(stdout !== undefined ? { stdout } : {}) });
+    } catch (e) {
+      this.log.error(`(${this.name}) ${argv[0]}: ${String((e as Error).message ?? e)}`);
+      return -1;
+    }
+  }
+
+  /** Every RERESOLVE_CHECK_MS (daemon clock): resolve the endpoint names that are due, in a child. */
+  private reresolveCheck(): void {
+    if (this.stopping) return;
+    os.setTimeout(this.onReresolve, RERESOLVE_CHECK_MS / this.scale);
+    if (this.resolver) {
+      if (sys.monotonicMs() - this.resolver.started > RESOLVE_TIMEOUT_MS) {
+        this.log.error(`(${this.name}) endpoint name resolution takes too long, killed`);
+        os.kill(this.resolver.pid, sys.signals.SIGKILL ?? 9);
+        this.resolverDone();
+      }
+      return;
+    }
+    this.uci.refresh();
+    const now = this.now();
+    this.reresolver.setNames(this.uci.names, now, this.peerView);
+    const hosts = this.reresolver.due(now, this.peerView);
+    if (hosts.length === 0) return;
+    const exe = os.exePath() ?? '/proc/self/exe';
+    const [rfd, wfd] = os.pipe() ?? [-1, -1];
+    if (rfd < 0) return;
+    const pid = this.spawn([exe, 'resolve', ...hosts], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, wfd);
+    os.close(wfd);
+    if (pid < 0) {
+      os.close(rfd);
+      this.reresolver.apply(now, new Map(), this.peerView);
+      return;
+    }
+    this.resolver = { pid, fd: rfd, out: '', started: sys.monotonicMs() };
+    this.reactor.onRead(rfd, () => this.resolverRead());
+  }
+
+  private resolverRead(): void {
+    const r = this.resolver;
+    if (!r) return;
+    const buf = new Uint8Array(4096);
+    const n = os.read(r.fd, buf.buffer, 0, buf.length);
+    if (n > 0 && r.out.length < 65536) {
+      for (let i = 0; i < n; i++) r.out += String.fromCharCode(buf[i]!);
+      return;
+    }
+    this.resolverDone();
+  }
+
+  /** The child finished (or was killed): set the endpoints that follow from its answers. */
+  private resolverDone(): void {
+    const r = this.resolver;
+    if (!r) return;
+    this.resolver = null;
+    this.reactor.remove(r.fd);
+    os.close(r.fd);
+    const results: Map<string, Resolution> = parseResolveOutput(r.out, parseIp);
+    const updates = this.reresolver.apply(this.now(), results, this.peerView);
+    if (updates.length === 0) return;
+    const req: SetRequest = { replacePeers: false, peers: [] };
+    for (const u of updates) {
+      const key = fromBase64(u.publicKey, 32)!;
+      this.log.verbose(`(${this.name}) peer ${u.publicKey.slice(0, 8)}...: endpoint ${u.text} (${u.why})`);
+      req.peers.push({ publicKey: key, remove: false, updateOnly: true, endpoint: u.endpoint, replaceAllowedIps: false, allowedIps: [] });
+    }
+    this.device.apply(req);
+    this.schedule();
+    // netifd keeps a host route to each endpoint: a renew reports the new addresses
+    if (this.uci.managed && !this.uci.nohostroute) {
+      const ubus = UBUS_PATHS.find((p) => sys.stat(p) !== null);
+      if (ubus) this.spawn([ubus, 'call', `network.interface.${this.name}`, 'renew'], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+    }
   }
 
   /** UAPI socket: dir 0755, socket under umask 077, "in use" vs stale socket. */
@@ -227,7 +338,7 @@ class Daemon {
     if (d >= this.timerAt - 1) return;
     if (this.timer !== null) os.clearTimeout(this.timer);
     this.timerAt = d;
-    this.timer = d === Infinity ? null : os.setTimeout(this.onTimer, Math.max(0, d - sys.monotonicMs()));
+    this.timer = d === Infinity ? null : os.setTimeout(this.onTimer, Math.max(0, d - this.now()) / this.scale);
   }
 
   private fireTimers(): void {
@@ -289,6 +400,18 @@ class TunOut {
       /* TUN down or gone: the watchdog notices a deleted device */
     }
   }
+}
+
+/** A numeric environment setting in [min, max], `def` when unset; null (after a message) when bad. */
+function positiveNumber(name: string, def: number, min: number, max: number): number | null {
+  const v = std.getenv(name);
+  if (v === undefined || v === '') return def;
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) {
+    std.err.puts(`wgjs: ${name}='${v}' is not a number in ${min}..${max}\n`);
+    return null;
+  }
+  return n;
 }
 
 function wallSeconds(): number {

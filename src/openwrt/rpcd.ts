@@ -352,7 +352,7 @@ export function rpcdMain(env: WgEnv, argv: string[]): number {
     return 0;
   }
   if (argv[1] === 'call' && argv.length === 3) {
-    env.stdout(rpcdCall(rpcdEnvFromWg(env), argv[2]!, env.stdin()) + '\n');
+    env.stdout(rpcdCall(rpcdEnvFromWg(env, env.getenv('WGJS_UCI_CONFIG') || UCI_NETWORK_FILE), argv[2]!, env.stdin()) + '\n');
     return 0;
   }
   env.stderr('Usage: wgjs rpcd list | wgjs rpcd call <method>  (JSON arguments on standard input)\n');

@@ -13,7 +13,8 @@
 //   warn TEXT              something to log (skipped peer, unresolved name, ...)
 //
 // Options:
-//   --config FILE   read FILE instead of /etc/config/network ('-' = standard input, e.g.
+//   --config FILE   read FILE instead of /etc/config/network (or $WGJS_UCI_CONFIG when set; the
+//                   daemon and `wgjs rpcd` read the same variable) ('-' = standard input, e.g.
 //                   `uci export network | wgjs uci-sync --config - wg0`)
 //   --endpoints     only give an endpoint to configured peers that have none at runtime (the
 //                   retry for names that did not resolve); prints host/retry lines
@@ -70,7 +71,7 @@ function hostLines(plan: InterfacePlan, hosts: string[]): string {
 
 /** `wgjs uci-sync ...`; argv[0] is "uci-sync". */
 export function uciSyncMain(env: WgEnv, argv: string[]): number {
-  let file = UCI_NETWORK_FILE;
+  let file = env.getenv('WGJS_UCI_CONFIG') || UCI_NETWORK_FILE;
   let endpointsOnly = false;
   let dryRun = false;
   let ifname: string | null = null;

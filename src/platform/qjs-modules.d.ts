@@ -53,6 +53,7 @@ declare module 'qjs:os' {
   export function sleep(ms: number): void;
   export function realpath(path: string): [string, number];
   export function exePath(): string | undefined;
+  export function pipe(): [number, number] | null;
   export const O_RDONLY: number;
   export const O_WRONLY: number;
   export const O_RDWR: number;

@@ -6,15 +6,16 @@
 # one `wgjs uci-sync IFNAME` call reads /etc/config/network, applies interface and peers to the
 # daemon and prints the facts passed on to netifd here (addresses, routes, host dependencies).
 # Peer edits apply without a restart: `ubus call network.interface.IFNAME renew` (also done by
-# /etc/init.d/wgjs when the network configuration is reloaded).
+# /etc/init.d/wgjs when the network configuration is reloaded). Endpoint names that do not
+# resolve yet, or whose address changes later, are followed by the daemon itself (it re-reads
+# this UCI file and re-resolves endpoint_host names; on a change it asks netifd for a renew so
+# the host routes follow).
 
 WGJS=${WGJS:-/usr/bin/wgjs}
 WGJS_RUN_DIR=${WGJS_RUN_DIR:-/var/run/wireguard}
 WGJS_SYS_NET=${WGJS_SYS_NET:-/sys/class/net}
 # tenths of a second to wait for the TUN device and the UAPI socket
 WGJS_READY_WAIT=${WGJS_READY_WAIT:-100}
-# first pause (s) before retrying endpoint names that did not resolve (doubles up to 300)
-WGJS_RETRY_DELAY=${WGJS_RETRY_DELAY:-5}
 # the UCI file uci-sync reads (empty: its default, /etc/config/network)
 WGJS_UCI_CONFIG=${WGJS_UCI_CONFIG:-}
 
@@ -59,7 +60,7 @@ wgjs_ready() {
 
 # wgjs_facts CONFIG FACTS: passes uci-sync's output on to netifd (inside an update) and logs
 wgjs_facts() {
-	local config="$1" kind a b retry=0
+	local config="$1" kind a b
 	while read -r kind a b; do
 		case "$kind" in
 			private_key)
@@ -73,51 +74,12 @@ wgjs_facts() {
 			route6) proto_add_ipv6_route "$a" "$b" ;;
 			prefix6) proto_add_ipv6_prefix "$a" ;;
 			host) proto_add_host_dependency "$config" "$a" "$b" ;;
-			retry) retry=1 ;;
+			# retry: a name that did not resolve; the daemon keeps resolving it
 			warn) wgjs_log "$config: $a $b" ;;
 		esac
 	done <<EOF
 $2
 EOF
-	WGJS_RETRY=$retry
-}
-
-# wgjs_retry_loop CONFIG: gives endpoints to peers whose endpoint_host did not resolve yet,
-# with a growing pause (5 s .. 5 min), while the daemon runs
-wgjs_retry_loop() {
-	local config="$1" delay="$WGJS_RETRY_DELAY" out kind a b more
-	while [ -S "$WGJS_RUN_DIR/$config.sock" ]; do
-		sleep "$delay"
-		[ -S "$WGJS_RUN_DIR/$config.sock" ] || break
-		out=$("$WGJS" uci-sync ${WGJS_UCI_CONFIG:+--config "$WGJS_UCI_CONFIG"} --endpoints "$config" 2>/dev/null) || out="retry"
-		more=0
-		while read -r kind a b; do
-			case "$kind" in
-				host) proto_add_host_dependency "$config" "$a" "$b" ;;
-				retry) more=1 ;;
-			esac
-		done <<EOF
-$out
-EOF
-		[ "$more" = 1 ] || break
-		delay=$((delay * 2))
-		[ "$delay" -le 300 ] || delay=300
-	done
-	rm -f "$WGJS_RUN_DIR/$config.retry"
-}
-
-wgjs_stop_retry() {
-	local pid
-	pid=$(cat "$WGJS_RUN_DIR/$1.retry" 2>/dev/null) || return 0
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -f "$WGJS_RUN_DIR/$1.retry"
-}
-
-wgjs_start_retry() {
-	wgjs_stop_retry "$1"
-	mkdir -p "$WGJS_RUN_DIR"
-	( wgjs_retry_loop "$1" ) </dev/null >/dev/null 2>&1 &
-	echo "$!" > "$WGJS_RUN_DIR/$1.retry"
 }
 
 # wgjs_sync CONFIG: one uci-sync call and the netifd update built from its output
@@ -132,11 +94,6 @@ wgjs_sync() {
 	proto_init_update "$config" 1
 	wgjs_facts "$config" "$out"
 	proto_send_update "$config"
-	if [ "$WGJS_RETRY" = 1 ]; then
-		wgjs_start_retry "$config"
-	else
-		wgjs_stop_retry "$config"
-	fi
 	return 0
 }
 
@@ -184,7 +141,6 @@ proto_wgjs_renew() {
 
 proto_wgjs_teardown() {
 	local config="$1"
-	wgjs_stop_retry "$config"
 	proto_kill_command "$config"
 }
 
