@@ -118,6 +118,7 @@ check "setup: endpoint resolved from the namespace's hosts file" [ "$(endpoint)"
 netifd_apply
 check "traffic: ping the server through the tunnel (IPv4)" wait_for 10 ping_ok 10.77.0.1
 check "traffic: ping the server through the tunnel (IPv6)" wait_for 5 ping_ok fd77::1
+echo "# ping through the tunnel:"; nsx "$R" ping -c 3 -i 0.3 10.77.0.1 | sed 's/^/#   /'
 echo "# wg show on the router:"; nsx "$R" "$WG" show "$IF" | sed 's/^/#   /'
 
 # ---- events: peer-up with the UCI description
@@ -136,6 +137,30 @@ check "rpcd status: interface with peer name, handshake, traffic, up" node -e '
     p.endpoint === "10.1.0.2:51901" && p.latest_handshake > 1e9 && p.transfer_rx > 0 && p.transfer_tx > 0 &&
     p.up === true && p.persistent_keepalive === 25 && p.allowed_ips.join(",") === "10.77.0.1/32,fd77::1/128";
   process.exit(ok ? 0 : 1);' "$T/status.json" "$IF" "$PS"
+
+# ---- the other rpcd methods against the live daemon, and bad arguments
+rpcd() { nsx "$R" env WGJS_UCI_CONFIG="$T/network" "$WGJS" rpcd "$@"; }
+json_is() { # json_is JSON JS-EXPRESSION-ON-o
+  node -e 'const o = JSON.parse(process.argv[1]); process.exit(eval(process.argv[2]) ? 0 : 1)' "$1" "$2"
+}
+KEY_RE='/^[A-Za-z0-9+\/]{43}=$/'
+check "rpcd list: valid JSON naming every method" json_is "$(rpcd list)" \
+  '["status","genkey","genpsk","pubkey","peerconf","peerqr"].every((m) => typeof o[m] === "object")'
+G=$(rpcd call genkey <<<'{}')
+check "rpcd genkey: a key pair" json_is "$G" "$KEY_RE.test(o.private_key) && $KEY_RE.test(o.public_key)"
+GPRIV=$(node -e 'console.log(JSON.parse(process.argv[1]).private_key)' "$G")
+check "rpcd pubkey: matches wg pubkey" json_is "$(rpcd call pubkey <<<"{\"private_key\":\"$GPRIV\"}")" "o.public_key === '$(pubkey "$GPRIV")'"
+check "rpcd genpsk: a key" json_is "$(rpcd call genpsk <<<'{}')" "$KEY_RE.test(o.preshared_key)"
+PC=$(rpcd call peerconf <<<"{\"interface\":\"$IF\",\"peer\":\"@wireguard_$IF[0]\",\"endpoint\":\"vpn.example.net\"}")
+echo "# wgjs rpcd call peerconf:"; sed 's/^/#   /' <<<"$PC"
+check "rpcd peerconf: wg-quick config with the router as peer" json_is "$PC" \
+  "o.config.includes('[Peer]\nPublicKey = $PR') && o.config.includes('Endpoint = vpn.example.net:51900') && o.config.includes('AllowedIPs = 0.0.0.0/0, ::/0') && /\.conf$/.test(o.filename)"
+check "rpcd peerqr: an SVG QR code" json_is "$(rpcd call peerqr <<<"{\"interface\":\"$IF\",\"peer\":\"@wireguard_$IF[0]\"}")" \
+  "/^<svg[^>]*>/.test(o.svg) && o.svg.includes('</svg>') && o.config.includes('[Interface]')"
+for bad in 'pubkey {"private_key":"x"}' 'peerconf {"interface":"nope0","peer":"x"}' 'status {"interface":5}' 'genkey not-json' 'nosuch {}'; do
+  out=$(rpcd call "${bad%% *}" <<<"${bad#* }")
+  check "rpcd bad input '$bad': a JSON error" json_is "$out" 'typeof o.error === "string" && o.error.length > 0 && Object.keys(o).length === 1'
+done
 
 # ---- renew: a peer added in UCI applies without restarting the daemon
 P2=$(pubkey "$(genkey)")
