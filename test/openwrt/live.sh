@@ -66,6 +66,8 @@ printf '#!/bin/sh\necho "logger $*" >>"%s"\n' "$T/log" >"$T/bin/logger"
 chmod +x "$T/bin/uci" "$T/bin/logger"
 printf 'echo "$ACTION $INTERFACE $PUBLIC_KEY $ENDPOINT [$DESCRIPTION] [$SECTION]" >>"%s"\n' "$T/events" >"$T/hooks/10-record"
 : >"$T/events"
+# a hook that hangs and fails: must not stall the tunnel or the other hooks
+printf 'sleep 30\nexit 1\n' >"$T/hooks/20-hangs"
 
 # handler CMD: runs the proto handler in the router namespace as netifd would (cwd /lib/netifd/proto)
 handler() {
@@ -116,7 +118,7 @@ PID=$(daemon_pid)
 check "setup: daemon running in the router namespace" kill -0 "${PID:-0}"
 check "setup: endpoint resolved from the namespace's hosts file" [ "$(endpoint)" = "10.1.0.2:51901" ]
 netifd_apply
-check "traffic: ping the server through the tunnel (IPv4)" wait_for 10 ping_ok 10.77.0.1
+check "traffic: ping the server through the tunnel (IPv4; a hook hangs meanwhile)" wait_for 10 ping_ok 10.77.0.1
 check "traffic: ping the server through the tunnel (IPv6)" wait_for 5 ping_ok fd77::1
 echo "# ping through the tunnel:"; nsx "$R" ping -c 3 -i 0.3 10.77.0.1 | sed 's/^/#   /'
 echo "# wg show on the router:"; nsx "$R" "$WG" show "$IF" | sed 's/^/#   /'
