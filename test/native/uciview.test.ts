@@ -1,0 +1,88 @@
+// src/daemon/uciview.ts inside the QuickJS test binary (it reads files with qjs:os/qjs:std).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as sys from 'wgjs:sys';
+import { UciView } from '../../src/daemon/uciview.ts';
+import type { Logger } from '../../src/platform/types.ts';
+import { writeTextFile } from '../../src/platform/qjs.ts';
+
+const t = suite('daemon/uciview');
+
+const PUB1 = 'nE8FLoGzMKTG0kG3iR9qjT/5/DHquRoC1sXtMg0rLXg=';
+const PUB2 = 'qou04WoRy69IapJuUOleV53FO1rVSCLfQPMSkvF6A1c=';
+const PUB3 = '5veQ0+9YNb4d+mpqD0eJ1HxZxZQMtgP8OLJajmJLo04=';
+
+function network(endpoint2: string, extra = ''): string {
+  return `config interface 'wg0'
+	option proto 'wgjs'
+	option private_key 'IDA7RlFcZ3J9iJOeqbS/ytXg6/YBDBciLThDTllkb3o='
+${extra}
+config wireguard_wg0 'server'
+	option description 'Cloud server'
+	option public_key '${PUB1}'
+	option endpoint_host '203.0.113.7'
+
+config wireguard_wg0
+	option description 'By name'
+	option public_key '${PUB2}'
+	option endpoint_host '${endpoint2}'
+	option endpoint_port '4500'
+
+config wireguard_wg0
+	option public_key '${PUB3}'
+	option disabled '1'
+	option endpoint_host 'disabled.example'
+`;
+}
+
+function logger(lines: string[]): Logger {
+  return { level: 1, error: (m) => lines.push(m), verbose: () => {}, debug: () => {} };
+}
+
+t('names of enabled peers (IP literals excluded), descriptions, re-read only on change, bad file keeps the view', () => {
+  const path = `/tmp/wgjs-uciview-${sys.getpid()}`;
+  const errors: string[] = [];
+  try {
+    writeTextFile(path, network('vpn.example'));
+    const v = new UciView(path, 'wg0', logger(errors), sys.getrandom);
+    v.refresh();
+    assert.ok(v.managed);
+    assert.equal(v.names, [{ publicKey: PUB2, host: 'vpn.example', port: 4500 }]);
+    assert.equal(v.describe(PUB1), { description: 'Cloud server', section: 'server' });
+    assert.is(v.describe(PUB2)!.description, 'By name');
+    assert.is(v.describe(PUB3), undefined, 'disabled peers are not configured');
+    assert.not.ok(v.nohostroute);
+
+    // changed (size differs): re-read
+    writeTextFile(path, network('other.example', "\toption nohostroute '1'\n"));
+    v.refresh();
+    assert.equal(v.names.map((n) => n.host), ['other.example']);
+    assert.ok(v.nohostroute);
+
+    // a file that no longer parses: one error logged, the last good view stays
+    writeTextFile(path, network('x.example') + "config 'unterminated\n");
+    v.refresh();
+    v.refresh();
+    assert.equal(v.names.map((n) => n.host), ['other.example']);
+    assert.is(errors.length, 1, errors.join('|'));
+    assert.ok(errors[0]!.includes(path), errors[0]);
+
+    // another interface's file: not managed
+    const w = new UciView(path.replace(/$/, ''), 'wg9', logger([]), sys.getrandom);
+    writeTextFile(path, network('vpn.example'));
+    w.refresh();
+    assert.not.ok(w.managed);
+    assert.equal(w.names, []);
+
+    // file removed: nothing
+    sys.unlink(path);
+    v.refresh();
+    assert.not.ok(v.managed);
+    assert.equal(v.names, []);
+    assert.is(v.describe(PUB1), undefined);
+  } finally {
+    sys.unlink(path);
+  }
+});
+
+t.run();
