@@ -55,6 +55,8 @@ if [ -x "build/$host/wgjs" ]; then
   stage e2e-interop-own-cli env WG="$PWD/build/$host/wg" TAG=c$$ bash test/e2e/interop.sh
   # the netifd handler + real daemons: traffic, events, rpcd status, renew, re-resolution
   stage openwrt-live bash test/openwrt/live.sh
+  # luci-app-wgjs: uvu logic tests + headless Chromium against a live daemon
+  stage luci bash test/luci/run.sh
 else
   echo "no build/$host/wgjs: end-to-end stages need the host arch in WGJS_ARCHES"
   fail=$((fail + 1))

@@ -1,0 +1,212 @@
+'use strict';
+'require baseclass';
+
+// Pure helpers of the wgjs views (no DOM, no rpc): formatting, the up/down rule, input
+// validation, and wg-quick .conf parsing for "add peer from .conf". Tested by uvu in Node
+// (test/luci/logic.test.mjs evaluates this very file).
+
+var B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/; // 32 bytes: the last char carries 4 bits
+
+function t(s) {
+	return (typeof _ === 'function') ? _(s) : s;
+}
+
+function parseIp4(s) {
+	var m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+	if (!m) return false;
+	for (var i = 1; i <= 4; i++)
+		if (+m[i] > 255 || (m[i].length > 1 && m[i][0] === '0')) return false;
+	return true;
+}
+
+function parseIp6(s) {
+	if (!/^[0-9A-Fa-f:.]+$/.test(s) || s.length < 2) return false;
+	var halves = s.split('::');
+	if (halves.length > 2) return false;
+	var groups = 0;
+	for (var h = 0; h < halves.length; h++) {
+		if (halves[h] === '') continue;
+		var parts = halves[h].split(':');
+		for (var i = 0; i < parts.length; i++) {
+			var p = parts[i];
+			if (i === parts.length - 1 && h === halves.length - 1 && p.indexOf('.') >= 0) {
+				if (!parseIp4(p)) return false;
+				groups += 2;
+			}
+			else if (/^[0-9A-Fa-f]{1,4}$/.test(p)) groups++;
+			else return false;
+		}
+	}
+	return halves.length === 2 ? groups < 8 : groups === 8;
+}
+
+return baseclass.extend({
+	/** A peer counts as up when its latest handshake is younger than this (REKEY_AFTER_TIME + margin). */
+	UP_SECONDS: 140,
+
+	/** "never", "12s ago", "3m 4s ago", "2h 5m ago", "3d 1h ago". */
+	formatAgo: function(now, then) {
+		if (!then || then <= 0) return t('never');
+		var d = Math.max(0, Math.floor(now - then));
+		if (d < 60) return d + 's ' + t('ago');
+		if (d < 3600) return Math.floor(d / 60) + 'm ' + (d % 60) + 's ' + t('ago');
+		if (d < 86400) return Math.floor(d / 3600) + 'h ' + Math.floor(d % 3600 / 60) + 'm ' + t('ago');
+		return Math.floor(d / 86400) + 'd ' + Math.floor(d % 86400 / 3600) + 'h ' + t('ago');
+	},
+
+	/** 1023 -> "1023 B", 1536 -> "1.50 KiB", 3.2e9 -> "2.98 GiB". */
+	formatBytes: function(n) {
+		var units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+		n = Math.max(0, +n || 0);
+		var i = 0;
+		while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+		return i === 0 ? n + ' B' : n.toFixed(n < 10 ? 2 : (n < 100 ? 1 : 0)) + ' ' + units[i];
+	},
+
+	isUp: function(now, then) {
+		return then > 0 && now - then < this.UP_SECONDS;
+	},
+
+	shortKey: function(key) {
+		return key ? key.substr(0, 8) + '\u2026' : '';
+	},
+
+	peerName: function(peer) {
+		return (peer && peer.name) ? peer.name : this.shortKey(peer ? peer.public_key : '');
+	},
+
+	/* Validators in LuCI's convention: true when valid, else the message to show. */
+
+	validKey: function(v, optional) {
+		if ((v == null || v === '') && optional) return true;
+		if (v == null || v === '') return t('A key is required');
+		if (v.length !== 44 || !B64.test(v)) return t('Invalid key: expected 44 characters of base64 (32 bytes) ending with "="');
+		return true;
+	},
+
+	validPort: function(v, optional) {
+		if ((v == null || v === '') && optional) return true;
+		if (!/^\d{1,5}$/.test(v) || +v > 65535 || (+v === 0 && !optional)) return t('Invalid port: expected a number from 1 to 65535');
+		return true;
+	},
+
+	validCidr: function(v) {
+		var m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(v || '');
+		if (m && parseIp4(m[1]) && (m[2] == null || +m[2] <= 32)) return true;
+		if (m && parseIp6(m[1]) && (m[2] == null || +m[2] <= 128)) return true;
+		return t('Invalid address or prefix (e.g. 10.0.0.2/32 or fd00::2/128)') + ': ' + v;
+	},
+
+	/** Several prefixes in one entry (comma or space separated), as the daemon accepts them. */
+	splitList: function(v) {
+		var out = [];
+		(Array.isArray(v) ? v : [v]).forEach(function(x) {
+			String(x == null ? '' : x).split(/[\s,]+/).forEach(function(y) { if (y) out.push(y); });
+		});
+		return out;
+	},
+
+	validHost: function(v) {
+		if (v == null || v === '') return true;
+		var h = v.replace(/^\[(.*)\]$/, '$1');
+		if (parseIp4(h) || parseIp6(h)) return true;
+		if (h.length <= 253 && /^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/.test(h)) return true;
+		return t('Invalid host name or IP address') + ': ' + v;
+	},
+
+	validKeepalive: function(v) {
+		if (v == null || v === '') return true;
+		return (/^\d{1,5}$/.test(v) && +v <= 65535) ? true : t('Invalid keepalive: seconds from 0 to 65535');
+	},
+
+	validMtu: function(v) {
+		if (v == null || v === '') return true;
+		return (/^\d{1,5}$/.test(v) && +v >= 1280 && +v <= 65535) ? true : t('Invalid MTU: expected 1280 to 65535');
+	},
+
+	validFwmark: function(v) {
+		if (v == null || v === '' || v === 'off') return true;
+		return (/^(0x[0-9A-Fa-f]{1,8}|\d{1,10})$/.test(v) && +v <= 0xffffffff) ? true : t('Invalid fwmark: a 32-bit number (decimal or 0x hex)');
+	},
+
+	/**
+	 * Parses a wg-quick configuration. Returns {iface: {PrivateKey, Address[], ListenPort, DNS[], MTU},
+	 * peers: [{PublicKey, PresharedKey, AllowedIPs[], Endpoint, EndpointHost, EndpointPort,
+	 * PersistentKeepalive}]}; throws Error("line N: ...") on anything invalid.
+	 */
+	parseConf: function(text) {
+		var self = this, iface = null, peers = [], cur = null;
+		var lines = String(text).split(/\r?\n/);
+		var listKeys = { Address: 1, DNS: 1, AllowedIPs: 1 };
+		var canon = {};
+		['PrivateKey', 'Address', 'ListenPort', 'DNS', 'MTU', 'FwMark', 'Table', 'PreUp', 'PostUp', 'PreDown', 'PostDown', 'SaveConfig',
+		 'PublicKey', 'PresharedKey', 'AllowedIPs', 'Endpoint', 'PersistentKeepalive'].forEach(function(k) { canon[k.toLowerCase()] = k; });
+		function fail(n, msg) { throw new Error(t('line') + ' ' + n + ': ' + msg); }
+		function check(n, r) { if (r !== true) fail(n, r); }
+
+		for (var i = 0; i < lines.length; i++) {
+			var n = i + 1, line = lines[i].replace(/#.*$/, '').trim();
+			if (line === '') continue;
+			var sec = /^\[(\w+)\]$/.exec(line);
+			if (sec) {
+				if (sec[1].toLowerCase() === 'interface') {
+					if (iface) fail(n, t('a second [Interface] section'));
+					cur = iface = { Address: [], DNS: [] };
+				}
+				else if (sec[1].toLowerCase() === 'peer') {
+					cur = { AllowedIPs: [] };
+					cur._line = n;
+					peers.push(cur);
+				}
+				else fail(n, t('unknown section') + ' [' + sec[1] + ']');
+				continue;
+			}
+			var kv = /^([A-Za-z]+)\s*=\s*(.*)$/.exec(line);
+			if (!kv) fail(n, t('expected "Key = Value"'));
+			if (!cur) fail(n, t('a key outside of [Interface] or [Peer]'));
+			var key = canon[kv[1].toLowerCase()], val = kv[2].trim();
+			if (!key) fail(n, t('unknown key') + ' ' + kv[1]);
+			if (listKeys[key]) {
+				if (!(key in cur)) fail(n, key + ' ' + t('is not valid here'));
+				self.splitList(val).forEach(function(x) {
+					if (key !== 'DNS') check(n, self.validCidr(x));
+					cur[key].push(x);
+				});
+				continue;
+			}
+			switch (key) {
+			case 'PrivateKey': case 'PublicKey': case 'PresharedKey':
+				check(n, self.validKey(val));
+				break;
+			case 'ListenPort':
+				check(n, self.validPort(val));
+				break;
+			case 'PersistentKeepalive':
+				if (val === 'off') val = '0';
+				check(n, self.validKeepalive(val));
+				break;
+			case 'MTU':
+				check(n, self.validMtu(val));
+				break;
+			case 'Endpoint':
+				var ep = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(val);
+				if (!ep) fail(n, t('Endpoint must be host:port'));
+				check(n, self.validHost(ep[1]));
+				check(n, self.validPort(ep[2]));
+				cur.EndpointHost = ep[1].replace(/^\[(.*)\]$/, '$1');
+				cur.EndpointPort = ep[2];
+				break;
+			}
+			var inPeer = cur !== iface;
+			var peerKeys = { PublicKey: 1, PresharedKey: 1, Endpoint: 1, PersistentKeepalive: 1 };
+			if (inPeer !== !!peerKeys[key]) fail(n, key + ' ' + t('is not valid here'));
+			cur[key] = val;
+		}
+		peers.forEach(function(p) {
+			if (!p.PublicKey) fail(p._line, t('[Peer] without PublicKey'));
+			delete p._line;
+		});
+		if (!iface && !peers.length) throw new Error(t('no [Interface] or [Peer] section found'));
+		return { iface: iface, peers: peers };
+	}
+});
