@@ -63,6 +63,8 @@ else
 fi
 stage openwrt-proto bash test/openwrt/proto.sh
 stage openwrt-package bash test/openwrt/package.sh
+# full-system QEMU guests (Debian kernels): wgjs<->wgjs, wgjs<->kernel WireGuard, unit suite
+stage qemu bash test/qemu/run.sh
 
 echo
 echo "=== summary"

@@ -1,0 +1,131 @@
+#!/bin/sh
+# PID 1 of the QEMU guest (busybox sh): loads tun/veth/wireguard, builds two network namespaces
+# joined by a veth pair, and checks wgjs there: the unit suite inside the binary, wgjs<->wgjs,
+# wgjs<->kernel WireGuard with either side initiating, IPv4 and IPv6 inside, exact transfer
+# counters, roaming. Prints "ok - ..."/"FAIL - ..." lines, then "guest: N passed, N failed",
+# and powers off. The host (test/qemu/run.sh) reads the console.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mkdir -p /usr/sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmpfs /run
+mkdir -p /run/netns /var /tmp
+ln -s /run /var/run
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
+check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+wait_for() { # wait_for TENTHS CMD...
+	n=$1; shift
+	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+finish() {
+	echo "guest: $pass passed, $fail failed"
+	sync
+	poweroff -f
+}
+
+echo "guest: $(uname -m) $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu"
+while read -r m; do
+	insmod "/lib/modules/$m" 2>/tmp/insmod.err || { echo "insmod $m: $(cat /tmp/insmod.err)"; }
+done </lib/modules/order
+check "kernel: tun, veth, wireguard loaded" grep -q '^wireguard ' /proc/modules
+
+ip link set lo up
+# ---- the unit suite inside the binary (randomized iteration counts scaled down, not assertions)
+t0=$(date +%s)
+if grep -q wgjs.nounit /proc/cmdline; then
+	echo "(unit suite skipped: wgjs.nounit, debugging only)"
+else
+	WGJS_TEST_SCALE=0.1 wgjs-test >/tmp/unit.log 2>&1
+	rc=$?
+	line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' /tmp/unit.log | tail -n1)
+	echo "unit suite: $line (exit $rc, $(($(date +%s) - t0)) s)"
+	check "unit suite inside wgjs-test: $line" [ "$rc" = 0 -a -n "$line" ]
+	[ "$rc" = 0 ] || grep -B2 -A8 -i 'fail' /tmp/unit.log | head -n 40
+fi
+
+# ---- two namespaces, a veth pair: a 10.0.0.1 fd00::1, b 10.0.0.2 fd00::2
+for n in a b; do touch /run/netns/$n; unshare --net=/run/netns/$n true; done
+A() { nsenter --net=/run/netns/a "$@"; }
+ping_ok() { nsenter --net=/run/netns/"$1" ping -c 1 -W 2 "$2" >/dev/null 2>&1; }
+B() { nsenter --net=/run/netns/b "$@"; }
+A ip link set lo up; B ip link set lo up
+# busybox ip: no "peer name" nor "netns NAME": the kernel names the peer (veth0), and it moves
+# into b by the pid of a process living there
+A ip link add va type veth || bad "veth: create"
+nsenter --net=/run/netns/b sleep 100000 &
+A ip link set veth0 netns $!
+B ip link set veth0 name vb
+grep -q wgjs.debug /proc/cmdline && { echo "== a:"; A ip link; echo "== b:"; B ip link; }
+A ip addr add 10.0.0.1/24 dev va; A ip addr add fd00::1/64 dev va
+B ip addr add 10.0.0.2/24 dev vb; B ip addr add fd00::2/64 dev vb
+A ip link set va up; B ip link set vb up
+if wait_for 10 ping_ok a 10.0.0.2; then ok "veth between the namespaces: ping"; else bad "veth between the namespaces: ping"; A ip addr; B ip addr; fi
+
+KA=$(wgjs genkey); KB=$(wgjs genkey)
+PA=$(echo "$KA" | wgjs pubkey); PB=$(echo "$KB" | wgjs pubkey)
+echo "$KA" >/tmp/ka; echo "$KB" >/tmp/kb
+
+# start_wgjs NS IF : wgjs daemon in a namespace, waits for its socket
+start_wgjs() {
+	nsenter --net=/run/netns/"$1" wgjs -f "$2" >/tmp/"$2".log 2>&1 &
+	wait_for 300 test -S /run/wireguard/"$2".sock
+}
+# inner NS IF V4 V6
+inner() {
+	nsenter --net=/run/netns/"$1" ip addr add "$3" dev "$2"
+	nsenter --net=/run/netns/"$1" ip addr add "$4" dev "$2"
+	nsenter --net=/run/netns/"$1" ip link set "$2" up
+}
+# transfer NS IF PEER -> "rx tx"
+transfer() { nsenter --net=/run/netns/"$1" wg show "$2" transfer | awk -v k="$3" '$1==k {print $2, $3}'; }
+
+# ---- wgjs <-> wgjs
+check "wgjs<->wgjs: daemons up" start_wgjs a wa
+start_wgjs b wb
+A wg set wa listen-port 51820 private-key /tmp/ka peer "$PB" allowed-ips 10.9.0.2/32,fd09::2/128 endpoint 10.0.0.2:51821
+B wg set wb listen-port 51821 private-key /tmp/kb peer "$PA" allowed-ips 10.9.0.1/32,fd09::1/128 endpoint 10.0.0.1:51820
+inner a wa 10.9.0.1/24 fd09::1/64; inner b wb 10.9.0.2/24 fd09::2/64
+t0=$(date +%s)
+check "wgjs<->wgjs: IPv4 ping through the tunnel" wait_for 300 ping_ok a 10.9.0.2
+echo "wgjs<->wgjs first ping after $(($(date +%s) - t0)) s"
+check "wgjs<->wgjs: IPv6 ping through the tunnel" wait_for 100 ping_ok a fd09::2
+kill %1 %2 2>/dev/null; killall wgjs 2>/dev/null; sleep 1
+
+# kernel_pair ROLE : wgjs in a (wa), kernel WireGuard in b (kb); ROLE = wgjs|kernel initiates
+kernel_pair() {
+	role=$1
+	killall wgjs 2>/dev/null; B ip link del kb 2>/dev/null; sleep 0.5
+	start_wgjs a wa || { bad "[$role initiates] wgjs daemon up"; return; }
+	if ! B ip link add kb type wireguard; then bad "[$role initiates] kernel wireguard interface"; return; fi
+	A wg set wa listen-port 51820 private-key /tmp/ka peer "$PB" allowed-ips 10.9.0.2/32,fd09::2/128 endpoint 10.0.0.2:51821
+	B wg set kb listen-port 51821 private-key /tmp/kb peer "$PA" allowed-ips 10.9.0.1/32,fd09::1/128 endpoint 10.0.0.1:51820
+	inner a wa 10.9.0.1/24 fd09::1/64; inner b kb 10.9.0.2/24 fd09::2/64
+	if [ "$role" = wgjs ]; then I=A ifi=wa pi=$PB dst=10.9.0.2; else I=B ifi=kb pi=$PA dst=10.9.0.1; fi
+	# the first ping carries the handshake; afterwards exactly 10 more (84-byte ICMP -> 128-byte messages)
+	check "[$role initiates] wgjs<->kernel: handshake and ping" wait_for 300 ping_ok "$(echo $I | tr AB ab)" $dst
+	sleep 0.5
+	set -- $(transfer "$(echo $I | tr AB ab)" $ifi "$pi"); rx0=$1 tx0=$2
+	$I ping -c 10 -i 0.2 -W 2 $dst >/dev/null
+	set -- $(transfer "$(echo $I | tr AB ab)" $ifi "$pi")
+	check "[$role initiates] exact counters: 10 pings = +1280 B each way (rx $rx0->$1, tx $tx0->$2)" [ $(($1 - rx0)) = 1280 -a $(($2 - tx0)) = 1280 ]
+	check "[$role initiates] handshake counted: initiator tx includes 148, rx 92" [ $((tx0 % 128)) = 20 -a $((rx0 % 128)) = 92 ]
+	check "[$role initiates] IPv6 inside" wait_for 50 ping_ok "$(echo $I | tr AB ab)" "$(echo $dst | sed 's/10\.9\.0\./fd09::/')"
+}
+kernel_pair wgjs
+kernel_pair kernel
+
+# ---- roaming: the kernel peer moves to another address; wgjs follows the authenticated source
+B ip addr del 10.0.0.2/24 dev vb
+B ip addr add 10.0.0.3/24 dev vb
+B wg set kb peer "$PA" endpoint 10.0.0.1:51820
+B ping -c 2 -W 2 10.9.0.1 >/dev/null 2>&1
+check "roaming: kernel peer reachable from its new address" wait_for 100 ping_ok b 10.9.0.1
+check "roaming: wgjs learnt the new endpoint 10.0.0.3:51821" [ "$(A wg show wa endpoints | awk '{print $2}')" = 10.0.0.3:51821 ]
+check "roaming: wgjs initiates to the new address" wait_for 50 ping_ok a 10.9.0.2
+
+finish

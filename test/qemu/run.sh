@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The end-to-end suite inside real guest kernels: for each ARCH, a Debian kernel + an initramfs
+# (busybox, wgjs, wgjs-test, the stock wg, tun/veth/wireguard modules; test/qemu/image.sh) booted
+# under full-system QEMU (TCG). The guest (test/qemu/guest.sh, PID 1) prints its checks and
+# "guest: N passed, N failed", then powers off; a guest that hangs is killed after
+# $WGJS_QEMU_TIMEOUT seconds (default 900) and counted as a failure.
+#   bash test/qemu/run.sh [ARCH ...]    (default: x86_64 aarch64 arm mipsel)
+# Big-endian mips has no Debian kernel and is not run here (see README).
+# Caches: $WGJS_QEMU_CACHE (default /var/cache/wgjs-qemu): packages, kernels, initramfs.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+ARCHES=${*:-"x86_64 aarch64 arm mipsel"}
+LOG=build/test-logs; mkdir -p "$LOG"
+TIMEOUT=${WGJS_QEMU_TIMEOUT:-900}
+need=()
+for p in qemu-system-x86 qemu-system-arm qemu-system-mips cpio kmod; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "# installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >/dev/null || { echo "qemu: 0 passed, 1 failed"; exit 1; }
+fi
+tp=0 tf=0; summary=()
+for a in $ARCHES; do
+  case $a in
+    x86_64) q=(qemu-system-x86_64 -M q35 -cpu max -m 512) con=ttyS0 ;;
+    aarch64) q=(qemu-system-aarch64 -M virt -cpu cortex-a57 -m 512) con=ttyAMA0 ;;
+    arm) q=(qemu-system-arm -M virt -cpu cortex-a15 -m 512) con=ttyAMA0 ;;
+    mipsel) q=(qemu-system-mipsel -M malta -cpu 24Kc -m 256) con=ttyS0 ;;
+    *) echo "$a: no guest image for this ARCH"; tf=$((tf + 1)); summary+=("$a: not run (no image)"); continue ;;
+  esac
+  ./build.sh "$a" >"$LOG/qemu-$a.build.log" 2>&1 || { echo "$a: build failed"; tail -n 5 "$LOG/qemu-$a.build.log"; tf=$((tf + 1)); continue; }
+  t0=$SECONDS
+  cached=cold; [ -e "${WGJS_QEMU_CACHE:-/var/cache/wgjs-qemu}/kernel-$a/done" ] && cached=cached
+  if ! img=$(bash test/qemu/image.sh "$a" 2>"$LOG/qemu-$a.image.log"); then
+    echo "$a: image build failed:"; tail -n 5 "$LOG/qemu-$a.image.log"; tf=$((tf + 1)); summary+=("$a: image build failed"); continue
+  fi
+  tb=$((SECONDS - t0)); t1=$SECONDS
+  set -- $img
+  timeout "$TIMEOUT" "${q[@]}" -smp 1 -nographic -no-reboot -kernel "$1" -initrd "$2" \
+    -append "console=$con panic=-1 quiet ${WGJS_QEMU_APPEND:-}" </dev/null >"$LOG/qemu-$a.log" 2>&1
+  rc=$?
+  tr -d '\r' <"$LOG/qemu-$a.log" | grep -aE '^(ok|FAIL) - |^guest: |^unit suite|first ping' | sed "s/^/[$a] /"
+  line=$(tr -d '\r' <"$LOG/qemu-$a.log" | grep -aEo '^guest: [0-9]+ passed, [0-9]+ failed' | tail -n1)
+  if [ -z "$line" ]; then
+    [ "$rc" = 124 ] && echo "[$a] guest hung: killed after $TIMEOUT s" || echo "[$a] no result (qemu exit $rc); log: $LOG/qemu-$a.log"
+    tail -n 15 "$LOG/qemu-$a.log"
+    tf=$((tf + 1)); summary+=("$a: no result (image $cached ${tb}s, boot-to-result $((SECONDS - t1))s)"); continue
+  fi
+  p=${line#guest: }; p=${p%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+  tp=$((tp + p)); tf=$((tf + f))
+  summary+=("$a: $p passed, $f failed (image $cached ${tb}s, boot-to-result $((SECONDS - t1))s)")
+done
+printf '%s\n' "${summary[@]}"
+echo "qemu: $tp passed, $tf failed"
+[ "$tf" = 0 ] && [ "$tp" -gt 0 ]
