@@ -1,12 +1,13 @@
 // uvu tests of luci-app's pure module wgjs/logic.js: the very file LuCI loads, evaluated here
-// with a stand-in for LuCI's `baseclass` (the only module it requires).
+// with a stand-in for LuCI's `baseclass` (the only module it requires) and for the global _().
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const src = readFileSync(new URL('../../luci-app/htdocs/luci-static/resources/wgjs/logic.js', import.meta.url), 'utf8');
 const baseclass = { extend: (proto) => function Logic() { Object.assign(this, proto); } };
-const Logic = new Function('baseclass', src)(baseclass);
+// LuCI's global _() (cbi.js) as identity: the untranslated (English) strings
+const Logic = new Function('baseclass', '_', src)(baseclass, (s) => s);
 const L = new Logic();
 const t = suite('luci/logic');
 

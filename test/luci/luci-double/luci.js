@@ -4,14 +4,17 @@
 //   module loading  'require x' / 'require x.y as z' directives; factory(window, document, L,
 //                   ...deps); file modules are instantiated (new _class()), as L.require does
 //   globals         E(tag, attrs, children), _(), String.prototype.format (%s %d), L.resolveDefault,
-//                   L.bind, L.env
+//                   L.env.sessionid
 //   baseclass       extend()                         view  extend(), load/render, footer buttons
-//   dom             content(node, children)          poll  add(fn, seconds)
-//   rpc             declare({object, method, params, expect}) -> POST /rpc (the test server runs
-//                   the real rpcd plugin `wgjs rpcd call`)
-//   uci             load, sections, get, set, unset, add, remove, save -> GET/POST /uci/<config>
-//                   (the test server reads and writes a real UCI file)
+//   dom             create, append, content, attr    poll  add(fn, seconds)
+//   rpc             declare({object, method, params, expect, reject}) -> ubus JSON-RPC "call" POSTed
+//                   to /ubus/ (the test server runs the real rpcd plugin `wgjs rpcd call`)
+//   uci             load, sections, set, unset, add, remove, save: LuCI's pending-change
+//                   cache, saved through the ubus "uci" object get/add/set/delete (the test
+//                   server edits a real UCI file)
 //   ui              addNotification, showModal, hideModal, createHandlerFn, changes.apply
+// The footer buttons call handleSave/handleSaveApply like LuCI's View.addFooter (a rejection is
+// not caught, as in LuCI, so it shows up as a page error).
 (function(window, document) {
 	'use strict';
 
@@ -26,31 +29,61 @@
 
 	window._ = function(s) { return s; };
 
-	function append(node, data) {
-		if (data == null || data === '') return;
-		if (Array.isArray(data)) { data.forEach(function(d) { append(node, d); }); return; }
-		node.appendChild(data instanceof Node ? data : document.createTextNode(String(data)));
-	}
-
-	window.E = function(tag, attrs, data) {
-		var node;
-		if (Array.isArray(tag)) {
-			node = document.createDocumentFragment();
-			append(node, tag);
+	// dom.append / dom.content / dom.attr / dom.create and E(), with LuCI's exact rules (luci.js
+	// LuCI.dom): an array child adds Nodes as-is and anything else as a text node (nested arrays
+	// become text too); a lone string child is set as innerHTML; a function attribute is an event
+	// listener, an object attribute is JSON; E(tag, x) takes x as attributes when it is an Object
+	// but not an array.
+	function isElem(e) { return e != null && typeof e === 'object' && 'nodeType' in e; }
+	var dom = {
+		elem: isElem,
+		append: function(node, children) {
+			if (!isElem(node)) return null;
+			if (Array.isArray(children)) {
+				for (var i = 0; i < children.length; i++)
+					if (isElem(children[i])) node.appendChild(children[i]);
+					else node.appendChild(document.createTextNode('' + children[i]));
+				return node.lastChild;
+			}
+			if (typeof children === 'function') return this.append(node, children(node));
+			if (isElem(children)) return node.appendChild(children);
+			if (children !== null && children !== undefined) { node.innerHTML = '' + children; return node.lastChild; }
+			return null;
+		},
+		content: function(node, children) {
+			if (!isElem(node)) return null;
+			while (node.firstChild) node.removeChild(node.firstChild);
+			return this.append(node, children);
+		},
+		attr: function(node, attr) {
+			for (var k in attr || {}) {
+				if (!attr.hasOwnProperty(k) || attr[k] == null) continue;
+				if (typeof attr[k] === 'function') node.addEventListener(k, attr[k]);
+				else if (typeof attr[k] === 'object') node.setAttribute(k, JSON.stringify(attr[k]));
+				else node.setAttribute(k, attr[k]);
+			}
+		},
+		create: function(html, attr, data) {
+			var elem;
+			if (!(attr instanceof Object) || Array.isArray(attr)) { data = attr; attr = null; }
+			if (Array.isArray(html)) {
+				elem = document.createDocumentFragment();
+				for (var i = 0; i < html.length; i++) elem.appendChild(this.create(html[i]));
+			}
+			else if (isElem(html)) elem = html;
+			else if (html.charCodeAt(0) === 60) {
+				var t = document.createElement('template');
+				t.innerHTML = html;
+				elem = t.content.firstChild;
+			}
+			else elem = document.createElement(html);
+			if (!elem) return null;
+			this.attr(elem, attr);
+			this.append(elem, data);
+			return elem;
 		}
-		else node = document.createElement(tag);
-		if (attrs instanceof Node || Array.isArray(attrs) || typeof attrs !== 'object' || attrs === null) {
-			data = attrs;
-			attrs = null;
-		}
-		for (var k in attrs || {}) {
-			var v = attrs[k];
-			if (typeof v === 'function') node.addEventListener(k, v);
-			else if (v != null) node.setAttribute(k, v);
-		}
-		append(node, data);
-		return node;
 	};
+	window.E = function() { return dom.create.apply(dom, arguments); };
 
 	function makeClass(proto, parent) {
 		var C = function() {
@@ -64,14 +97,6 @@
 	}
 	var baseclass = makeClass({});
 
-	var dom = {
-		content: function(node, children) {
-			while (node.firstChild) node.removeChild(node.firstChild);
-			append(node, children);
-			return node;
-		}
-	};
-
 	var poll = {
 		add: function(fn, seconds) {
 			var busy = false;
@@ -83,80 +108,141 @@
 		}
 	};
 
-	function post(url, body) {
-		return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
-			.then(function(r) {
-				if (!r.ok) return r.text().then(function(t) { throw new Error(t || ('HTTP ' + r.status)); });
-				return r.json();
-			});
-	}
-
+	// rpc.declare: one ubus JSON-RPC "call" per invocation, POSTed to /ubus/ as LuCI's rpc.js does
+	// (no batching); a non-zero ubus status rejects when declared with reject: true, else resolves
+	// to the expect default, like LuCI.
+	var rpcId = 1;
 	var rpc = {
 		declare: function(d) {
 			return function() {
-				var args = {}, arguments_ = arguments;
-				(d.params || []).forEach(function(p, i) { if (arguments_[i] !== undefined) args[p] = arguments_[i]; });
-				return post('/rpc', { object: d.object, method: d.method, params: args }).then(function(res) {
-					// LuCI: expect {key: default} picks res[key]; the key '' means the whole result
-					var key = d.expect ? Object.keys(d.expect)[0] : null;
-					if (key == null) return res;
-					var v = key === '' ? res : (res ? res[key] : undefined);
-					return v == null ? d.expect[key] : v;
-				});
+				var args = {}, argv = arguments;
+				(d.params || []).forEach(function(p, i) { if (argv[i] !== undefined) args[p] = argv[i]; });
+				var msg = { jsonrpc: '2.0', id: rpcId++, method: 'call', params: [L.env.sessionid, d.object, d.method, args] };
+				return fetch('/ubus/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(msg) })
+					.then(function(r) {
+						if (!r.ok) throw new Error('RPC call to ' + d.object + '/' + d.method + ' failed with HTTP error ' + r.status);
+						return r.json();
+					}).then(function(reply) {
+						var res = reply.result || [];
+						if (d.reject && res[0] !== 0)
+							throw new Error('RPC call to ' + d.object + '/' + d.method + ' failed with ubus code ' + res[0]);
+						var v = res.length > 1 ? res[1] : res[0];
+						// expect {key: default}: picks v[key] ('' = the whole reply); default on a type mismatch
+						for (var key in d.expect || {}) {
+							if (v != null && key !== '') v = v[key];
+							if (v == null || Object.prototype.toString.call(v) !== Object.prototype.toString.call(d.expect[key])) v = d.expect[key];
+							break;
+						}
+						return v;
+					});
 			};
 		}
 	};
 
-	var uciData = {}, newId = 0;
+	// uci: LuCI's local cache with pending changes; save() sends them through the ubus "uci" object
+	// (delete, add, set, as LuCI's uci.js does), then reloads.
+	var callLoad = rpc.declare({ object: 'uci', method: 'get', params: ['config'], expect: { values: {} }, reject: true });
+	var callAdd = rpc.declare({ object: 'uci', method: 'add', params: ['config', 'type', 'name', 'values'], expect: { section: '' }, reject: true });
+	var callSet = rpc.declare({ object: 'uci', method: 'set', params: ['config', 'section', 'values'], reject: true });
+	var callDelete = rpc.declare({ object: 'uci', method: 'delete', params: ['config', 'section', 'options'], reject: true });
+	var st = { values: {}, creates: {}, changes: {}, deletes: {} }, newId = 0;
+	function merged(conf) {
+		var out = [];
+		var v = st.values[conf] || {};
+		Object.keys(v).sort(function(a, b) { return v[a]['.index'] - v[b]['.index']; }).forEach(function(sid) {
+			if ((st.deletes[conf] || {})[sid] === true) return;
+			var s = Object.assign({}, v[sid], (st.changes[conf] || {})[sid]);
+			for (var o in (st.deletes[conf] || {})[sid] || {}) delete s[o];
+			out.push(s);
+		});
+		for (var sid in st.creates[conf] || {}) out.push(Object.assign({}, st.creates[conf][sid]));
+		return out;
+	}
 	var uci = {
 		load: function(conf) {
-			return fetch('/uci/' + conf).then(function(r) { return r.json(); }).then(function(sections) {
-				uciData[conf] = sections;
+			return callLoad(conf).then(function(values) {
+				st.values[conf] = values;
 				return conf;
 			});
 		},
 		sections: function(conf, type) {
-			return (uciData[conf] || []).filter(function(s) { return !type || s['.type'] === type; });
-		},
-		find: function(conf, sid) {
-			return (uciData[conf] || []).filter(function(s) { return s['.name'] === sid; })[0];
-		},
-		get: function(conf, sid, opt) {
-			var s = this.find(conf, sid);
-			return s ? (opt == null ? s : s[opt]) : null;
+			return merged(conf).filter(function(s) { return !type || s['.type'] === type; });
 		},
 		set: function(conf, sid, opt, val) {
-			var s = this.find(conf, sid);
-			if (!s) return;
-			if (val == null || val === '') delete s[opt];
-			else s[opt] = Array.isArray(val) ? val.slice() : String(val);
+			var c = st.creates[conf] && st.creates[conf][sid];
+			if (c) { if (val == null || val === '') delete c[opt]; else c[opt] = val; return; }
+			if (!(st.values[conf] || {})[sid] || (st.deletes[conf] || {})[sid] === true) return;
+			if (val == null || val === '') {
+				if (st.changes[conf] && st.changes[conf][sid]) delete st.changes[conf][sid][opt];
+				if (st.values[conf][sid].hasOwnProperty(opt)) {
+					st.deletes[conf] = st.deletes[conf] || {};
+					st.deletes[conf][sid] = st.deletes[conf][sid] || {};
+					st.deletes[conf][sid][opt] = true;
+				}
+				return;
+			}
+			if (st.deletes[conf] && st.deletes[conf][sid]) delete st.deletes[conf][sid][opt];
+			st.changes[conf] = st.changes[conf] || {};
+			st.changes[conf][sid] = st.changes[conf][sid] || {};
+			st.changes[conf][sid][opt] = val;
 		},
 		unset: function(conf, sid, opt) { this.set(conf, sid, opt, null); },
 		add: function(conf, type, name) {
-			var sid = name || ('new' + (++newId));
-			uciData[conf].push({ '.name': sid, '.type': type, '.anonymous': !name });
+			var sid = name || ('new' + (++newId).toString(16));
+			st.creates[conf] = st.creates[conf] || {};
+			st.creates[conf][sid] = { '.name': sid, '.type': type, '.anonymous': !name, '.create': name };
 			return sid;
 		},
 		remove: function(conf, sid) {
-			uciData[conf] = (uciData[conf] || []).filter(function(s) { return s['.name'] !== sid; });
+			if (st.creates[conf] && st.creates[conf][sid]) { delete st.creates[conf][sid]; return; }
+			st.deletes[conf] = st.deletes[conf] || {};
+			st.deletes[conf][sid] = true;
 		},
 		save: function() {
-			return Promise.all(Object.keys(uciData).map(function(conf) { return post('/uci/' + conf, uciData[conf]); }));
+			var tasks = [], pkgs = {};
+			Object.keys(st.deletes).forEach(function(conf) {
+				for (var sid in st.deletes[conf]) {
+					var o = st.deletes[conf][sid];
+					tasks.push(callDelete(conf, sid, o === true ? null : Object.keys(o)));
+				}
+				pkgs[conf] = true;
+			});
+			Object.keys(st.creates).forEach(function(conf) {
+				for (var sid in st.creates[conf]) {
+					var c = st.creates[conf][sid], values = {};
+					for (var k in c) if (k.charAt(0) !== '.') values[k] = c[k];
+					tasks.push(callAdd(conf, c['.type'], c['.create'], values));
+				}
+				pkgs[conf] = true;
+			});
+			Object.keys(st.changes).forEach(function(conf) {
+				for (var sid in st.changes[conf]) tasks.push(callSet(conf, sid, st.changes[conf][sid]));
+				pkgs[conf] = true;
+			});
+			return Promise.all(tasks).then(function() {
+				st.creates = {}; st.changes = {}; st.deletes = {};
+				return Promise.all(Object.keys(pkgs).map(function(conf) { return uci.load(conf); }));
+			});
 		}
 	};
 
 	var ui = {
 		addNotification: function(title, children, cls) {
+			// as LuCI: a banner inserted at the top of #maincontent
 			var n = E('div', { 'class': 'alert-message fade-in ' + (cls || '') }, [title ? E('h4', {}, title) : '', children]);
-			document.querySelector('#notifications').appendChild(n);
+			var mc = document.querySelector('#maincontent');
+			mc.insertBefore(n, mc.firstElementChild);
 			return n;
 		},
 		showModal: function(title, children) {
 			var m = document.querySelector('#modal_overlay');
-			dom.content(m, E('div', { 'class': 'modal', 'role': 'dialog' }, [E('h4', {}, title), children]));
+			var dlg = E('div', { 'class': 'modal', 'role': 'dialog' });
+			dom.content(m, dlg);
+			dom.content(dlg, E('h4', {}, title)); // as LuCI: a string title is innerHTML
+			dom.append(dlg, children);
 			m.style.display = 'block';
 			document.body.classList.add('modal-overlay-active');
-			return m.firstChild;
+			return dlg;
 		},
 		hideModal: function() {
 			var m = document.querySelector('#modal_overlay');
@@ -166,8 +252,8 @@
 		createHandlerFn: function(ctx, fn) {
 			var args = Array.prototype.slice.call(arguments, 2);
 			var f = typeof fn === 'string' ? ctx[fn] : fn;
-			return function(ev) {
-				return Promise.resolve(f.apply(ctx, args.concat([ev])));
+			return function() {
+				Promise.resolve(f.apply(ctx, args.concat([].slice.call(arguments))));
 			};
 		},
 		changes: { apply: function() { document.body.setAttribute('data-applied', '1'); } }
@@ -182,9 +268,8 @@
 	});
 
 	var L = {
-		env: {},
-		resolveDefault: function(p, def) { return Promise.resolve(p).catch(function() { return def; }); },
-		bind: function(fn, self) { return fn.bind.apply(fn, [self].concat([].slice.call(arguments, 2))); }
+		env: { sessionid: '00000000000000000000000000000000' },
+		resolveDefault: function(p, def) { return Promise.resolve(p).catch(function() { return def; }); }
 	};
 	window.L = L;
 
@@ -224,8 +309,8 @@
 				var root = document.querySelector('#view');
 				dom.content(root, node);
 				var footer = E('div', { 'class': 'cbi-page-actions' });
-				if (v.handleSaveApply) footer.appendChild(E('button', { 'class': 'btn cbi-button-apply', 'click': function(ev) { return v.handleSaveApply(ev, '0').catch(function() {}); } }, _('Save & Apply')));
-				if (v.handleSave) footer.appendChild(E('button', { 'class': 'btn cbi-button-save', 'click': function(ev) { return v.handleSave(ev).catch(function() {}); } }, _('Save')));
+				if (v.handleSaveApply) footer.appendChild(E('button', { 'class': 'btn cbi-button-apply', 'click': function(ev) { ui.createHandlerFn(v, 'handleSaveApply')(ev, '0'); } }, _('Save & Apply')));
+				if (v.handleSave) footer.appendChild(E('button', { 'class': 'btn cbi-button-save', 'click': ui.createHandlerFn(v, 'handleSave') }, _('Save')));
 				if (footer.childNodes.length) root.appendChild(footer);
 				document.body.setAttribute('data-view-ready', path);
 				return v;

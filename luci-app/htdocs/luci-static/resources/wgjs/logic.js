@@ -7,8 +7,11 @@
 
 var B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/; // 32 bytes: the last char carries 4 bits
 
-function t(s) {
-	return (typeof _ === 'function') ? _(s) : s;
+/** fmt(_('line %s: %s'), a, b): %s placeholders filled in order (no String.prototype.format,
+ *  so the module also runs outside LuCI). Every message is a literal inside _() for i18n scans. */
+function fmt(s) {
+	var args = arguments, i = 1;
+	return s.replace(/%s/g, function() { return String(args[i++]); });
 }
 
 function parseIp4(s) {
@@ -46,12 +49,13 @@ return baseclass.extend({
 
 	/** "never", "12s ago", "3m 4s ago", "2h 5m ago", "3d 1h ago". */
 	formatAgo: function(now, then) {
-		if (!then || then <= 0) return t('never');
-		var d = Math.max(0, Math.floor(now - then));
-		if (d < 60) return d + 's ' + t('ago');
-		if (d < 3600) return Math.floor(d / 60) + 'm ' + (d % 60) + 's ' + t('ago');
-		if (d < 86400) return Math.floor(d / 3600) + 'h ' + Math.floor(d % 3600 / 60) + 'm ' + t('ago');
-		return Math.floor(d / 86400) + 'd ' + Math.floor(d % 86400 / 3600) + 'h ' + t('ago');
+		if (!then || then <= 0) return _('never');
+		var d = Math.max(0, Math.floor(now - then)), span;
+		if (d < 60) span = d + 's';
+		else if (d < 3600) span = Math.floor(d / 60) + 'm ' + (d % 60) + 's';
+		else if (d < 86400) span = Math.floor(d / 3600) + 'h ' + Math.floor(d % 3600 / 60) + 'm';
+		else span = Math.floor(d / 86400) + 'd ' + Math.floor(d % 86400 / 3600) + 'h';
+		return fmt(_('%s ago'), span);
 	},
 
 	/** 1023 -> "1023 B", 1536 -> "1.50 KiB", 3.2e9 -> "2.98 GiB". */
@@ -79,14 +83,14 @@ return baseclass.extend({
 
 	validKey: function(v, optional) {
 		if ((v == null || v === '') && optional) return true;
-		if (v == null || v === '') return t('A key is required');
-		if (v.length !== 44 || !B64.test(v)) return t('Invalid key: expected 44 characters of base64 (32 bytes) ending with "="');
+		if (v == null || v === '') return _('A key is required');
+		if (v.length !== 44 || !B64.test(v)) return _('Invalid key: expected 44 characters of base64 (32 bytes) ending with "="');
 		return true;
 	},
 
 	validPort: function(v, optional) {
 		if ((v == null || v === '') && optional) return true;
-		if (!/^\d{1,5}$/.test(v) || +v > 65535 || (+v === 0 && !optional)) return t('Invalid port: expected a number from 1 to 65535');
+		if (!/^\d{1,5}$/.test(v) || +v > 65535 || (+v === 0 && !optional)) return _('Invalid port: expected a number from 1 to 65535');
 		return true;
 	},
 
@@ -94,7 +98,7 @@ return baseclass.extend({
 		var m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(v || '');
 		if (m && parseIp4(m[1]) && (m[2] == null || +m[2] <= 32)) return true;
 		if (m && parseIp6(m[1]) && (m[2] == null || +m[2] <= 128)) return true;
-		return t('Invalid address or prefix (e.g. 10.0.0.2/32 or fd00::2/128)') + ': ' + v;
+		return fmt(_('Invalid address or prefix (e.g. 10.0.0.2/32 or fd00::2/128): %s'), v);
 	},
 
 	/** Several prefixes in one entry (comma or space separated), as the daemon accepts them. */
@@ -111,22 +115,22 @@ return baseclass.extend({
 		var h = v.replace(/^\[(.*)\]$/, '$1');
 		if (parseIp4(h) || parseIp6(h)) return true;
 		if (h.length <= 253 && /^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/.test(h)) return true;
-		return t('Invalid host name or IP address') + ': ' + v;
+		return fmt(_('Invalid host name or IP address: %s'), v);
 	},
 
 	validKeepalive: function(v) {
 		if (v == null || v === '') return true;
-		return (/^\d{1,5}$/.test(v) && +v <= 65535) ? true : t('Invalid keepalive: seconds from 0 to 65535');
+		return (/^\d{1,5}$/.test(v) && +v <= 65535) ? true : _('Invalid keepalive: seconds from 0 to 65535');
 	},
 
 	validMtu: function(v) {
 		if (v == null || v === '') return true;
-		return (/^\d{1,5}$/.test(v) && +v >= 1280 && +v <= 65535) ? true : t('Invalid MTU: expected 1280 to 65535');
+		return (/^\d{1,5}$/.test(v) && +v >= 1280 && +v <= 65535) ? true : _('Invalid MTU: expected 1280 to 65535');
 	},
 
 	validFwmark: function(v) {
 		if (v == null || v === '' || v === 'off') return true;
-		return (/^(0x[0-9A-Fa-f]{1,8}|\d{1,10})$/.test(v) && +v <= 0xffffffff) ? true : t('Invalid fwmark: a 32-bit number (decimal or 0x hex)');
+		return (/^(0x[0-9A-Fa-f]{1,8}|\d{1,10})$/.test(v) && +v <= 0xffffffff) ? true : _('Invalid fwmark: a 32-bit number (decimal or 0x hex)');
 	},
 
 	/**
@@ -141,7 +145,7 @@ return baseclass.extend({
 		var canon = {};
 		['PrivateKey', 'Address', 'ListenPort', 'DNS', 'MTU', 'FwMark', 'Table', 'PreUp', 'PostUp', 'PreDown', 'PostDown', 'SaveConfig',
 		 'PublicKey', 'PresharedKey', 'AllowedIPs', 'Endpoint', 'PersistentKeepalive'].forEach(function(k) { canon[k.toLowerCase()] = k; });
-		function fail(n, msg) { throw new Error(t('line') + ' ' + n + ': ' + msg); }
+		function fail(n, msg) { throw new Error(fmt(_('line %s: %s'), n, msg)); }
 		function check(n, r) { if (r !== true) fail(n, r); }
 
 		for (var i = 0; i < lines.length; i++) {
@@ -150,7 +154,7 @@ return baseclass.extend({
 			var sec = /^\[(\w+)\]$/.exec(line);
 			if (sec) {
 				if (sec[1].toLowerCase() === 'interface') {
-					if (iface) fail(n, t('a second [Interface] section'));
+					if (iface) fail(n, _('a second [Interface] section'));
 					cur = iface = { Address: [], DNS: [] };
 				}
 				else if (sec[1].toLowerCase() === 'peer') {
@@ -158,16 +162,16 @@ return baseclass.extend({
 					cur._line = n;
 					peers.push(cur);
 				}
-				else fail(n, t('unknown section') + ' [' + sec[1] + ']');
+				else fail(n, fmt(_('unknown section [%s]'), sec[1]));
 				continue;
 			}
 			var kv = /^([A-Za-z]+)\s*=\s*(.*)$/.exec(line);
-			if (!kv) fail(n, t('expected "Key = Value"'));
-			if (!cur) fail(n, t('a key outside of [Interface] or [Peer]'));
+			if (!kv) fail(n, _('expected "Key = Value"'));
+			if (!cur) fail(n, _('a key outside of [Interface] or [Peer]'));
 			var key = canon[kv[1].toLowerCase()], val = kv[2].trim();
-			if (!key) fail(n, t('unknown key') + ' ' + kv[1]);
+			if (!key) fail(n, fmt(_('unknown key %s'), kv[1]));
 			if (listKeys[key]) {
-				if (!(key in cur)) fail(n, key + ' ' + t('is not valid here'));
+				if (!(key in cur)) fail(n, fmt(_('%s is not valid here'), key));
 				self.splitList(val).forEach(function(x) {
 					if (key !== 'DNS') check(n, self.validCidr(x));
 					cur[key].push(x);
@@ -190,7 +194,7 @@ return baseclass.extend({
 				break;
 			case 'Endpoint':
 				var ep = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(val);
-				if (!ep) fail(n, t('Endpoint must be host:port'));
+				if (!ep) fail(n, _('Endpoint must be host:port'));
 				check(n, self.validHost(ep[1]));
 				check(n, self.validPort(ep[2]));
 				cur.EndpointHost = ep[1].replace(/^\[(.*)\]$/, '$1');
@@ -199,14 +203,14 @@ return baseclass.extend({
 			}
 			var inPeer = cur !== iface;
 			var peerKeys = { PublicKey: 1, PresharedKey: 1, Endpoint: 1, PersistentKeepalive: 1 };
-			if (inPeer !== !!peerKeys[key]) fail(n, key + ' ' + t('is not valid here'));
+			if (inPeer !== !!peerKeys[key]) fail(n, fmt(_('%s is not valid here'), key));
 			cur[key] = val;
 		}
 		peers.forEach(function(p) {
-			if (!p.PublicKey) fail(p._line, t('[Peer] without PublicKey'));
+			if (!p.PublicKey) fail(p._line, _('[Peer] without PublicKey'));
 			delete p._line;
 		});
-		if (!iface && !peers.length) throw new Error(t('no [Interface] or [Peer] section found'));
+		if (!iface && !peers.length) throw new Error(_('no [Interface] or [Peer] section found'));
 		return { iface: iface, peers: peers };
 	}
 });

@@ -9,6 +9,8 @@
 // Network -> wgjs: the interfaces with proto 'wgjs' in /etc/config/network and their peers
 // (sections of type wireguard_<ifname>), with the option names of OpenWrt's proto 'wireguard'.
 // Every field is validated when saving; nothing is written unless all of it is valid.
+// Values go into the DOM as text nodes ([value]) or input values: LuCI's E() sets a lone string
+// child as innerHTML.
 
 var callGenkey = rpc.declare({ object: 'wgjs', method: 'genkey', expect: { '': {} } });
 var callGenpsk = rpc.declare({ object: 'wgjs', method: 'genpsk', expect: { '': {} } });
@@ -21,12 +23,16 @@ function listOf(v) {
 function field(label, input, help) {
 	return E('div', { 'class': 'cbi-value' }, [
 		E('label', { 'class': 'cbi-value-title' }, label),
-		E('div', { 'class': 'cbi-value-field' }, [input, help ? E('div', { 'class': 'cbi-value-description' }, help) : ''])
+		E('div', { 'class': 'cbi-value-field' }, [].concat(input, help ? [E('div', { 'class': 'cbi-value-description' }, [help])] : []))
 	]);
 }
 
 function text(name, value, extra) {
 	var attrs = { 'class': 'cbi-input-text', 'name': name, 'value': value == null ? '' : value };
+	if (extra && extra.cell) { // inside the peers table: fill the cell, let the table fit the page
+		attrs.style = 'width:100%;min-width:' + extra.cell + 'em;box-sizing:border-box';
+		delete extra.cell;
+	}
 	for (var k in extra) attrs[k] = extra[k];
 	return E('input', attrs);
 }
@@ -53,14 +59,14 @@ return view.extend({
 			return Promise.resolve();
 		}
 		return callPubkey(priv).then(function(r) {
-			dom.content(box, r && r.public_key ? E('code', { 'class': 'wgjs-derived-pubkey' }, r.public_key) : E('em', {}, (r && r.error) || '?'));
+			dom.content(box, r && r.public_key ? E('code', { 'class': 'wgjs-derived-pubkey' }, [r.public_key]) : E('em', {}, [(r && r.error) || '?']));
 		});
 	},
 
 	handleGenerateKey: function(form) {
 		var self = this;
 		return callGenkey().then(function(r) {
-			if (!r || !r.private_key) return ui.addNotification(null, E('p', {}, _('Key generation failed: %s').format((r && r.error) || '?')), 'error');
+			if (!r || !r.private_key) return ui.addNotification(null, E('p', {}, [_('Key generation failed: %s').format((r && r.error) || '?')]), 'error');
 			form.querySelector('[name="private_key"]').value = r.private_key;
 			return self.showPublicKey(form.querySelector('.wgjs-pubkey-box'), r.private_key);
 		});
@@ -69,10 +75,10 @@ return view.extend({
 	peerRow: function(s) {
 		s = s || {};
 		var row = E('tr', { 'class': 'tr wgjs-peer-row', 'data-section': s['.name'] || '' }, [
-			E('td', { 'class': 'td' }, text('description', s.description, { 'placeholder': _('Name') })),
-			E('td', { 'class': 'td' }, text('public_key', s.public_key, { 'size': 46 })),
+			E('td', { 'class': 'td' }, text('description', s.description, { 'placeholder': _('Name'), 'cell': 6 })),
+			E('td', { 'class': 'td' }, text('public_key', s.public_key, { 'cell': 10 })),
 			E('td', { 'class': 'td' }, [
-				text('preshared_key', s.preshared_key, { 'type': 'password', 'size': 46 }),
+				text('preshared_key', s.preshared_key, { 'type': 'password', 'cell': 6 }),
 				E('button', {
 					'class': 'btn cbi-button wgjs-genpsk',
 					'click': function(ev) {
@@ -81,11 +87,11 @@ return view.extend({
 					}
 				}, _('Generate'))
 			]),
-			E('td', { 'class': 'td' }, text('allowed_ips', listOf(s.allowed_ips).join(', '), { 'placeholder': '10.0.0.2/32, fd00::2/128' })),
+			E('td', { 'class': 'td' }, text('allowed_ips', listOf(s.allowed_ips).join(', '), { 'placeholder': '10.0.0.2/32, fd00::2/128', 'cell': 10 })),
 			E('td', { 'class': 'td' }, checkbox('route_allowed_ips', s.route_allowed_ips === '1')),
-			E('td', { 'class': 'td' }, text('endpoint_host', s.endpoint_host, { 'placeholder': 'vpn.example.com' })),
-			E('td', { 'class': 'td' }, text('endpoint_port', s.endpoint_port, { 'size': 6, 'placeholder': '51820' })),
-			E('td', { 'class': 'td' }, text('persistent_keepalive', s.persistent_keepalive, { 'size': 4, 'placeholder': '0' })),
+			E('td', { 'class': 'td' }, text('endpoint_host', s.endpoint_host, { 'placeholder': 'vpn.example.com', 'cell': 7 })),
+			E('td', { 'class': 'td' }, text('endpoint_port', s.endpoint_port, { 'placeholder': '51820', 'cell': 4 })),
+			E('td', { 'class': 'td' }, text('persistent_keepalive', s.persistent_keepalive, { 'placeholder': '0', 'cell': 3 })),
 			E('td', { 'class': 'td' }, checkbox('disabled', s.disabled === '1')),
 			E('td', { 'class': 'td' }, E('button', {
 				'class': 'btn cbi-button-remove wgjs-remove',
@@ -120,7 +126,7 @@ return view.extend({
 							conf = logic.parseConf(area.value);
 						}
 						catch (e) {
-							dom.content(err, E('p', { 'class': 'alert-message error' }, e.message));
+							dom.content(err, E('p', { 'class': 'alert-message error' }, [e.message]));
 							return;
 						}
 						if (!conf.peers.length) {
@@ -147,7 +153,7 @@ return view.extend({
 		var tbody = E('tbody', {}, uci.sections('network', 'wireguard_' + ifname).map(function(p) { return self.peerRow(p); }));
 		var priv = s.private_key === 'generate' ? '' : (s.private_key || '');
 		var form = E('div', { 'class': 'cbi-section wgjs-iface', 'data-interface': ifname }, [
-			E('h3', {}, _('Interface %s').format(ifname)),
+			E('h3', {}, [_('Interface %s').format(ifname)]),
 			field(_('Private key'), [
 				text('private_key', priv, { 'type': 'password', 'size': 46, 'placeholder': _('empty: generated at start'),
 					'change': function(ev) { self.showPublicKey(pubBox, ev.target.value); } }),
@@ -242,8 +248,8 @@ return view.extend({
 	handleSave: function() {
 		var c = this.collect();
 		if (c.errors.length) {
-			ui.addNotification(_('Not saved: invalid input'), E('ul', { 'class': 'wgjs-errors' }, c.errors.map(function(e) { return E('li', {}, e); })), 'error');
-			return Promise.reject(new Error('invalid input'));
+			ui.addNotification(_('Not saved: invalid input'), E('ul', { 'class': 'wgjs-errors' }, c.errors.map(function(e) { return E('li', {}, [e]); })), 'error');
+			return Promise.resolve(false); // resolved, so LuCI's footer handler logs no error
 		}
 		var set = function(sid, name, v) {
 			if (v == null || v === '' || (Array.isArray(v) && !v.length)) uci.unset('network', sid, name);
@@ -263,11 +269,11 @@ return view.extend({
 				if (!keep[s['.name']]) uci.remove('network', s['.name']);
 			});
 		});
-		return uci.save();
+		return uci.save().then(function() { return true; });
 	},
 
 	handleSaveApply: function(ev, mode) {
-		return this.handleSave(ev).then(function() { ui.changes.apply(mode == '0'); });
+		return this.handleSave(ev).then(function(saved) { if (saved) ui.changes.apply(mode == '0'); });
 	},
 
 	handleReset: null
