@@ -1,5 +1,6 @@
 // The world the wg-compatible CLI sees. Injected, so the CLI logic is pure and runs under Node
 // tests with a fake, and in the binary with src/cli/qjs-env.ts.
+import type { NetlinkSocket } from '../netlink/netlink.ts';
 import type { RandomFill } from '../platform/types.ts';
 
 /** One UAPI exchange on a fresh connection: sends `text`, returns everything read back up to the
@@ -21,8 +22,12 @@ export interface WgEnv {
   readFile(path: string): string;
   /** Names of live userspace interfaces (/var/run/wireguard/NAME.sock), in directory order. */
   listInterfaces(): string[];
-  /** Connects to NAME's UAPI socket; throws an error whose message is the strerror text. */
+  /** Connects to NAME's UAPI socket; throws an error whose message is the strerror text and
+   *  whose `errno` says why (ENOENT, EBADF: not a socket, ECONNREFUSED: stale, EINVAL: '/'). */
   connect(ifname: string): UapiConnection;
+  /** A netlink socket of `protocol` bound to the kernel (Linux): with it, interfaces without a
+   *  UAPI socket are the kernel's WireGuard (src/cli/kernel.ts), as for wg(8). Absent = UAPI only. */
+  netlink?(protocol: number): NetlinkSocket;
   /** getaddrinfo(host): [family, address] in resolver order; throws (message = resolver text,
    *  `transient: true` for failures worth retrying). */
   resolve(host: string): [4 | 6, Uint8Array][];

@@ -1,9 +1,12 @@
-// The CLI's UAPI client: one connection per operation, like wg(8)'s ipc-uapi.h.
+// The CLI's device access, like wg(8)'s ipc.c: an interface with a live UAPI socket is talked
+// to over it (one connection per operation, ipc-uapi.h); any other name is the kernel's
+// WireGuard over netlink (src/cli/kernel.ts) when the environment has netlink.
 import { errorText } from '../config/values.ts';
+import { kernelGet, kernelList, kernelSet, type KernelEnv } from './kernel.ts';
 import { formatSet } from '../uapi/set.ts';
 import { parseGet, type GetDevice } from '../uapi/get.ts';
 import type { SetRequest } from '../uapi/types.ts';
-import type { WgEnv } from './env.ts';
+import type { UapiConnection, WgEnv } from './env.ts';
 
 /** wg keeps interface names in IFNAMSIZ (16) bytes. */
 export function ifname(name: string): string {
@@ -14,11 +17,63 @@ function eproto(env: WgEnv): number {
   return env.errno.EPROTO ?? 71;
 }
 
+function kernelEnv(env: WgEnv): KernelEnv | null {
+  if (!env.netlink) return null;
+  const e = env.errno;
+  return {
+    netlink: (proto) => env.netlink!(proto),
+    errno: {
+      EINVAL: e.EINVAL ?? 22, EPROTO: eproto(env), ENOENT: e.ENOENT ?? 2,
+      EPROTONOSUPPORT: e.EPROTONOSUPPORT ?? 93, ENAMETOOLONG: e.ENAMETOOLONG ?? 36,
+    },
+    seqBase: Math.floor(env.now()),
+  };
+}
+
+/**
+ * userspace_has_wireguard_interface(): a UAPI socket that accepts a connection is used; no
+ * socket, not a socket, a stale one (refused, and removed) or a '/' in the name mean the kernel
+ * is asked, if there is netlink; other connection errors are reported.
+ */
+function open(env: WgEnv, name: string): { conn: UapiConnection } | { kernel: KernelEnv } | { error: string } {
+  try {
+    return { conn: env.connect(name) };
+  } catch (e) {
+    const k = kernelEnv(env);
+    const n = (e as { errno?: number }).errno;
+    const e2 = env.errno;
+    if (k && (n === e2.ENOENT || n === e2.EBADF || n === e2.ECONNREFUSED || n === e2.EINVAL)) return { kernel: k };
+    return { error: errorText(e) };
+  }
+}
+
+/** All interfaces, kernel ones first, as wg lists them; throws (message = strerror text). */
+export function listDevices(env: WgEnv): string[] {
+  const names: string[] = [];
+  const k = kernelEnv(env);
+  if (k) {
+    try {
+      names.push(...kernelList(k));
+    } catch (e) {
+      const n = (e as { errno?: number }).errno;
+      throw new Error(typeof n === 'number' ? env.strerror(n) : errorText(e));
+    }
+  }
+  names.push(...env.listInterfaces());
+  return names;
+}
+
 /** Reads the configuration of `name`; on failure the strerror text wg would print. */
 export function ipcGet(env: WgEnv, name: string): { ok: true; dev: GetDevice } | { ok: false; error: string } {
+  const b = open(env, name);
+  if ('error' in b) return { ok: false, error: b.error };
+  if ('kernel' in b) {
+    const r = kernelGet(b.kernel, name);
+    return r.ok ? r : { ok: false, error: env.strerror(r.errno) };
+  }
   let text: string;
   try {
-    text = env.connect(name).request('get=1\n\n');
+    text = b.conn.request('get=1\n\n');
   } catch (e) {
     return { ok: false, error: errorText(e) };
   }
@@ -33,9 +88,15 @@ export function ipcGet(env: WgEnv, name: string): { ok: true; dev: GetDevice } |
  * (a device answering a positive number makes wg print strerror of its negation).
  */
 export function ipcSet(env: WgEnv, name: string, req: SetRequest): string | null {
+  const b = open(env, name);
+  if ('error' in b) return b.error;
+  if ('kernel' in b) {
+    const n = kernelSet(b.kernel, name, req);
+    return n ? env.strerror(n) : null;
+  }
   let text: string;
   try {
-    text = env.connect(name).request(formatSet(req));
+    text = b.conn.request(formatSet(req));
   } catch (e) {
     return errorText(e);
   }

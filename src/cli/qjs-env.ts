@@ -2,6 +2,7 @@
 import * as os from 'qjs:os';
 import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
+import type { NetlinkSocket } from '../netlink/netlink.ts';
 import { utf8Decode, utf8Encode } from '../util/bytes.ts';
 import type { UapiConnection, WgEnv } from './env.ts';
 
@@ -72,6 +73,40 @@ function exchange(fd: number, text: string): string {
   }
 }
 
+/** A netlink socket to the kernel; each operation waits at most 10 s for an answer. */
+function netlink(protocol: number): NetlinkSocket {
+  let fd: number;
+  try {
+    fd = sys.netlinkOpen(protocol);
+  } catch (e) {
+    throw sysError(e);
+  }
+  return {
+    littleEndian: sys.littleEndian,
+    send(msg) {
+      try {
+        for (;;) {
+          if (sys.write(fd, msg, 0, msg.length) >= 0) return;
+          sys.pollIn(fd, 100);
+        }
+      } catch (e) {
+        throw sysError(e);
+      }
+    },
+    recv(buf) {
+      try {
+        if (!sys.pollIn(fd, 10000)) throw errnoError('ETIMEDOUT');
+        const n = sys.read(fd, buf, 0, buf.length);
+        if (n < 0) throw errnoError('ETIMEDOUT');
+        return n;
+      } catch (e) {
+        throw sysError(e);
+      }
+    },
+    close: () => sys.close(fd),
+  };
+}
+
 export function makeQjsEnv(progName: string, args: string[]): WgEnv {
   return {
     progName,
@@ -126,6 +161,7 @@ export function makeQjsEnv(progName: string, args: string[]): WgEnv {
       const fd = open(name);
       return { request: (text) => exchange(fd, text) };
     },
+    netlink,
     resolve(host) {
       try {
         return sys.resolve(host);

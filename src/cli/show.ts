@@ -4,7 +4,7 @@ import { toBase64 } from '../util/bytes.ts';
 import { formatEndpoint, formatPrefix } from '../util/ip.ts';
 import type { GetDevice, GetPeer } from '../uapi/get.ts';
 import type { WgEnv } from './env.ts';
-import { ifname, ipcGet } from './ipc.ts';
+import { ifname, ipcGet, listDevices } from './ipc.ts';
 import { derivePublicKey } from './keys.ts';
 
 const RESET = '\x1b[0m';
@@ -197,7 +197,7 @@ export function showMain(env: WgEnv, argv: string[]): number {
   if (argv.length === 1 || argv[1] === 'all') {
     let names: string[];
     try {
-      names = env.listInterfaces();
+      names = listDevices(env);
     } catch (e) {
       env.stderr(`Unable to list interfaces: ${(e as { message?: string }).message ?? String(e)}\n`);
       return 1;
@@ -233,7 +233,7 @@ export function showMain(env: WgEnv, argv: string[]): number {
     }
     let names: string[];
     try {
-      names = env.listInterfaces();
+      names = listDevices(env);
     } catch (e) {
       env.stderr(`Unable to list interfaces: ${(e as { message?: string }).message ?? String(e)}\n`);
       return 1;

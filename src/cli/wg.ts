@@ -1,5 +1,6 @@
 // The wg(8)-compatible command line (wg.c): `wg [show|showconf|set|setconf|addconf|syncconf|
-// genkey|genpsk|pubkey] ...`, talking to UAPI sockets only (wgjs, wireguard-go, ...).
+// genkey|genpsk|pubkey] ...`, talking to UAPI sockets (wgjs, wireguard-go, ...) and, for any
+// other interface, to the Linux kernel's WireGuard over netlink (src/cli/kernel.ts).
 import { ExitRequest } from '../config/values.ts';
 import type { WgEnv } from './env.ts';
 import { genkeyMain, pubkeyMain } from './keys.ts';

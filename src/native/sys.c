@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -714,6 +715,28 @@ static JSValue js_unixConnect(JSContext *ctx, JSValueConst this_val, int argc, J
     return JS_NewInt32(ctx, fd);
 }
 
+/* ---------------------------------------------------------------- netlink (the CLI's kernel WireGuard) */
+
+/* netlinkOpen(protocol): a blocking AF_NETLINK socket bound with a kernel-chosen port id. */
+static JSValue js_netlinkOpen(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    struct sockaddr_nl sa;
+    int proto, fd;
+    if (get_int(ctx, argv[0], &proto))
+        return JS_EXCEPTION;
+    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
+    if (fd < 0)
+        return throw_errno(ctx, errno, "socket");
+    memset(&sa, 0, sizeof(sa));
+    sa.nl_family = AF_NETLINK;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int e = errno;
+        close(fd);
+        return throw_errno(ctx, e, "bind");
+    }
+    return JS_NewInt32(ctx, fd);
+}
+
 /* ---------------------------------------------------------------- names, files */
 
 static JSValue js_resolve(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -986,6 +1009,7 @@ static const JSCFunctionListEntry sys_funcs[] = {
     JS_CFUNC_DEF("unixListen", 1, js_unixListen),
     JS_CFUNC_DEF("unixAccept", 1, js_unixAccept),
     JS_CFUNC_DEF("unixConnect", 1, js_unixConnect),
+    JS_CFUNC_DEF("netlinkOpen", 1, js_netlinkOpen),
     JS_CFUNC_DEF("resolve", 1, js_resolve),
     JS_CFUNC_DEF("readdir", 1, js_readdir),
     JS_CFUNC_DEF("getrandom", 1, js_getrandom),
@@ -1021,6 +1045,7 @@ static int sys_init(JSContext *ctx, JSModuleDef *m)
     JS_SetModuleExport(ctx, m, "version", JS_NewString(ctx, JS_GetVersion()));
     JS_SetModuleExport(ctx, m, "arch", JS_NewString(ctx, WGJS_ARCH));
     JS_SetModuleExport(ctx, m, "wgjsVersion", JS_NewString(ctx, WGJS_VERSION));
+    JS_SetModuleExport(ctx, m, "littleEndian", JS_NewBool(ctx, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__));
     return JS_SetModuleExportList(ctx, m, sys_funcs, sizeof(sys_funcs) / sizeof(sys_funcs[0]));
 }
 
@@ -1034,6 +1059,7 @@ JSModuleDef *js_init_module_sys(JSContext *ctx, const char *name)
     JS_AddModuleExport(ctx, m, "version");
     JS_AddModuleExport(ctx, m, "arch");
     JS_AddModuleExport(ctx, m, "wgjsVersion");
+    JS_AddModuleExport(ctx, m, "littleEndian");
     JS_AddModuleExportList(ctx, m, sys_funcs, sizeof(sys_funcs) / sizeof(sys_funcs[0]));
     return m;
 }

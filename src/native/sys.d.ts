@@ -70,6 +70,13 @@ declare module 'wgjs:sys' {
   /** The next signal number read from a signalfd, or -1 if none is pending. */
   export function readSignal(fd: number): number;
 
+  // --- netlink (the CLI's access to the kernel's WireGuard; src/cli/kernel.ts) ---
+  /** socket(AF_NETLINK, SOCK_RAW, protocol) bound to a kernel-chosen port id, blocking. Messages
+   *  go out with write() and come in with read() (one datagram per read). */
+  export function netlinkOpen(protocol: number): number;
+  /** Byte order of the target (netlink's byte order). */
+  export const littleEndian: boolean;
+
   // --- names ---
   /** getaddrinfo(host, NULL, AF_UNSPEC, SOCK_DGRAM): numeric or name (musl reads /etc/hosts and
    *  /etc/resolv.conf). Returns [family, 4- or 16-byte address] in resolver order; throws with

@@ -5,7 +5,8 @@
 # counters, roaming. Prints "ok - ..."/"FAIL - ..." lines, then "guest: N passed, N failed",
 # and powers off. The host (test/qemu/run.sh) reads the console.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-mkdir -p /usr/sbin
+# (before /proc is mounted busybox cannot run applets through /proc/self/exe: call it by path)
+/bin/busybox mkdir -p /usr/sbin
 /bin/busybox --install -s
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -32,7 +33,11 @@ echo "guest: $(uname -m) $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu"
 while read -r m; do
 	insmod "/lib/modules/$m" 2>/tmp/insmod.err || { echo "insmod $m: $(cat /tmp/insmod.err)"; }
 done </lib/modules/order
-check "kernel: tun, veth, wireguard loaded" grep -q '^wireguard ' /proc/modules
+# modules on Debian's kernels; built in on the big-endian mips kernel (test/qemu/kernel-mips.sh)
+check "kernel: tun, veth, wireguard present" [ -e /sys/module/wireguard -a -e /sys/class/misc/tun ]
+# the stock wg where Debian ships one; on mips it is a link to wgjs, whose CLI then drives the
+# kernel's WireGuard over netlink itself
+if [ -L /usr/bin/wg ]; then STOCK_WG=; echo "guest: wg is wgjs ($(readlink /usr/bin/wg)): no stock wg for this arch"; else STOCK_WG=1; fi
 
 ip link set lo up
 # ---- the unit suite inside the binary (randomized iteration counts scaled down, not assertions)
@@ -58,7 +63,11 @@ A ip link set lo up; B ip link set lo up
 # into b by the pid of a process living there
 A ip link add va type veth || bad "veth: create"
 nsenter --net=/run/netns/b sleep 100000 &
-A ip link set veth0 netns $!
+bpid=$!
+# move it only once that process has entered b (else the veth lands in the initial namespace)
+in_b() { [ "$(readlink /proc/$bpid/ns/net)" != "$(readlink /proc/1/ns/net)" ]; }
+wait_for 50 in_b || bad "veth: a process in namespace b"
+A ip link set veth0 netns $bpid
 B ip link set veth0 name vb
 grep -q wgjs.debug /proc/cmdline && { echo "== a:"; A ip link; echo "== b:"; B ip link; }
 A ip addr add 10.0.0.1/24 dev va; A ip addr add fd00::1/64 dev va
@@ -127,5 +136,49 @@ B ping -c 2 -W 2 10.9.0.1 >/dev/null 2>&1
 check "roaming: kernel peer reachable from its new address" wait_for 100 ping_ok b 10.9.0.1
 check "roaming: wgjs learnt the new endpoint 10.0.0.3:51821" [ "$(A wg show wa endpoints | awk '{print $2}')" = 10.0.0.3:51821 ]
 check "roaming: wgjs initiates to the new address" wait_for 50 ping_ok a 10.9.0.2
+
+# ---- wgjs as wg(8) for the kernel's WireGuard (generic netlink, host byte order): set, read
+# back, a configuration too big for one netlink message, removal, errors; compared with the
+# stock wg where there is one
+KX=$(wgjs genkey); PX=$(echo "$KX" | wgjs pubkey); wgjs genpsk >/tmp/psk; PSK=$(cat /tmp/psk)
+B wgjs set kb fwmark 0x1234 peer "$PX" preshared-key /tmp/psk endpoint [fd00::9]:9 allowed-ips 10.98.0.0/24,fd98::/64
+B wgjs showconf kb >/tmp/conf.wgjs 2>&1
+printf '[Peer]\nPublicKey = %s\nPresharedKey = %s\nAllowedIPs = 10.98.0.0/24, fd98::/64\nEndpoint = [fd00::9]:9\n' "$PX" "$PSK" >/tmp/want
+awk -v k="$PX" '/^\[Peer\]/ {p = 0; blk = $0; next} blk != "" && $0 == "PublicKey = " k {p = 1; print blk} {blk = ""} p && NF' /tmp/conf.wgjs >/tmp/got
+check "wgjs CLI -> kernel: peer set over netlink reads back exactly" cmp -s /tmp/want /tmp/got
+check "wgjs CLI -> kernel: device fields (fwmark 0x1234, listen port 51821)" grep -q '^FwMark = 0x1234$' /tmp/conf.wgjs
+grep -q '^ListenPort = 51821$' /tmp/conf.wgjs || bad "listen port in showconf"
+# kernel interfaces of this namespace first (rtnetlink), then the UAPI sockets (one directory for all)
+check "wgjs show interfaces: the kernel's kb, then wgjs's wa" [ "$(B wgjs show interfaces)" = "kb wa" ]
+if [ -n "$STOCK_WG" ]; then
+	B wg showconf kb >/tmp/conf.wg 2>&1
+	check "stock wg reads the same configuration as wgjs" cmp -s /tmp/conf.wg /tmp/conf.wgjs
+	# (a keepalive between two reads would change a counter: read the stock one before and after)
+	B wg show kb dump >/tmp/dump.wg; B wgjs show kb dump >/tmp/dump.wgjs; B wg show kb dump >/tmp/dump.wg2
+	check "wgjs show dump = stock wg show dump (keys, endpoints, counters, handshakes)" eval 'cmp -s /tmp/dump.wg /tmp/dump.wgjs || cmp -s /tmp/dump.wg2 /tmp/dump.wgjs'
+	check "stock wg show interfaces says the same" [ "$(B wg show interfaces)" = "kb wa" ]
+fi
+# 300 allowed IPs on one peer: more than one 4 KiB SET_DEVICE message, split as wg splits
+i=0 ips=
+while [ $i -lt 300 ]; do ips="$ips${ips:+,}10.100.$((i / 250)).$((i % 250 + 1))/32"; i=$((i + 1)); done
+printf '[Peer]\nPublicKey = %s\nAllowedIPs = %s\n' "$PX" "$ips" >/tmp/big.conf
+B wgjs addconf kb /tmp/big.conf
+n=$(B wgjs show kb allowed-ips | awk -v k="$PX" '$1 == k {print NF - 1}')
+# (a [Peer] of a file replaces that peer's allowed IPs, as with wg)
+check "wgjs addconf of 300 allowed IPs (several netlink messages): the kernel has all 300 ($n)" [ "$n" = 300 ]
+if [ -n "$STOCK_WG" ]; then
+	n=$(B wg show kb allowed-ips | awk -v k="$PX" '$1 == k {print NF - 1}')
+	check "stock wg sees the same 300 allowed IPs ($n)" [ "$n" = 300 ]
+	B wg show kb allowed-ips >/tmp/aips.wg; B wgjs show kb allowed-ips >/tmp/aips.wgjs
+	check "... in the same order as wgjs reads them" cmp -s /tmp/aips.wg /tmp/aips.wgjs
+fi
+B wgjs set kb peer "$PX" remove
+check "wgjs set ... remove: the peer is gone from the kernel" [ "$(B wgjs show kb peers)" = "$PA" ]
+check "the kernel peer still works after all that" wait_for 50 ping_ok b 10.9.0.1
+err=$(B wgjs show nosuch0 2>&1); rc=$?
+check "wgjs show of a missing interface: exit 1, '$err'" [ "$rc" = 1 -a "$err" = "Unable to access interface: No such device" ]
+if [ -n "$STOCK_WG" ]; then
+	check "the same message as the stock wg" [ "$(B wg show nosuch0 2>&1)" = "$err" ]
+fi
 
 finish

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# test/qemu/image.sh ARCH : kernel + initramfs for the QEMU guest of ARCH (x86_64 aarch64 arm
-# mipsel) from Debian bookworm packages (test/qemu/fetch.sh) and build/ARCH/wgjs{,-test}.
-# Cached in $WGJS_QEMU_CACHE (default /var/cache/wgjs-qemu): the kernel tree and its module
-# selection are made once; the initramfs is re-packed when the binaries or the guest script
+# test/qemu/image.sh ARCH : kernel + initramfs for the QEMU guest of ARCH and build/ARCH/wgjs{,-test}.
+#   x86_64 aarch64 arm mipsel: Debian bookworm's kernel with its tun/veth/wireguard modules,
+#     busybox-static and the stock wg with its libc (test/qemu/fetch.sh).
+#   mips (big-endian): Debian has neither kernel nor binaries for it: a kernel built from
+#     Debian's linux-source (test/qemu/kernel-mips.sh, everything built in, no FPU emulation)
+#     and busybox built from Debian's source with the soft-float toolchain
+#     (test/qemu/busybox-mips.sh); no wg: /usr/bin/wg is a link to wgjs, whose CLI configures
+#     the kernel's WireGuard over netlink.
+# Cached in $WGJS_QEMU_CACHE (default /var/cache/wgjs-qemu): kernels, module selection and
+# busybox are made once; the initramfs is re-packed when the binaries or the guest script
 # change. Prints "KERNEL INITRD".
 set -eu
 cd "$(dirname "$0")/../.."
@@ -13,10 +19,16 @@ case $arch in
   aarch64) deb=arm64 flavor=arm64 ld=/lib/ld-linux-aarch64.so.1 ;;
   arm) deb=armhf flavor=armmp ld=/lib/ld-linux-armhf.so.3 ;;
   mipsel) deb=mipsel flavor=4kc-malta ld=/lib/ld.so.1 ;;
+  mips) deb= ;;
   *) echo "image.sh: no Debian image for '$arch'" >&2; exit 2 ;;
 esac
 K=$CACHE/kernel-$arch
-if [ ! -e "$K/done" ]; then
+if [ "$arch" = mips ]; then
+  bash test/qemu/kernel-mips.sh >&2
+  bash test/qemu/busybox-mips.sh >&2
+  kernel=$K/vmlinux busybox=$CACHE/busybox-mips/busybox
+  : >"$K/modules.order"
+elif [ ! -e "$K/done" ]; then
   rm -rf "$K"; mkdir -p "$K/x" "$K/mods"
   mapfile -t debs < <(bash test/qemu/fetch.sh "$deb" "linux-image-$flavor" busybox-static wireguard-tools libc6)
   for d in "${debs[@]}"; do dpkg-deb -x "$d" "$K/x"; done
@@ -35,21 +47,27 @@ if [ ! -e "$K/done" ]; then
   [ -e "$K/kernel" ] || { echo "no kernel image in linux-image-$flavor" >&2; exit 1; }
   touch "$K/done"
 fi
+[ "$arch" = mips ] || kernel=$K/kernel busybox=$K/x/bin/busybox
 I=$CACHE/initrd-$arch
-key=$(cat "build/$arch/wgjs" "build/$arch/wgjs-test" test/qemu/guest.sh test/qemu/image.sh "$K/modules.order" | sha256sum | cut -c1-16)
+key=$(cat "build/$arch/wgjs" "build/$arch/wgjs-test" test/qemu/guest.sh test/qemu/image.sh "$K/modules.order" "$busybox" | sha256sum | cut -c1-16)
 if [ ! -e "$I/$key.cpio.gz" ]; then
   rm -rf "$I"; mkdir -p "$I/r"/{bin,sbin,usr/bin,proc,sys,dev,run,tmp,etc,lib/modules}
   r=$I/r
-  cp "$K/x/bin/busybox" "$r/bin/busybox"; ln -s busybox "$r/bin/sh"
+  cp "$busybox" "$r/bin/busybox"; ln -s busybox "$r/bin/sh"
   cp "test/qemu/guest.sh" "$r/init"; chmod +x "$r/init"
   cp "build/$arch/wgjs" "build/$arch/wgjs-test" "$r/bin/"
-  cp -a "$K/mods/." "$r/lib/modules/"; cp "$K/modules.order" "$r/lib/modules/order"
-  # the stock wg (glibc, dynamically linked): itself, libc and the loader
-  cp "$K/x/usr/bin/wg" "$r/usr/bin/wg"
-  tri=$(ls -d "$K/x/lib/"*-linux-gnu* | head -n1)
-  mkdir -p "$r${tri#"$K/x"}" "$r$(dirname "$ld")"
-  cp -L "$tri/libc.so.6" "$r${tri#"$K/x"}/"
-  cp -L "$K/x$ld" "$r$ld" 2>/dev/null || cp -L "$tri/$(basename "$ld")" "$r$ld"
+  [ ! -d "$K/mods" ] || cp -a "$K/mods/." "$r/lib/modules/"
+  cp "$K/modules.order" "$r/lib/modules/order"
+  if [ "$arch" = mips ]; then
+    ln -s ../../bin/wgjs "$r/usr/bin/wg"
+  else
+    # the stock wg (glibc, dynamically linked): itself, libc and the loader
+    cp "$K/x/usr/bin/wg" "$r/usr/bin/wg"
+    tri=$(ls -d "$K/x/lib/"*-linux-gnu* | head -n1)
+    mkdir -p "$r${tri#"$K/x"}" "$r$(dirname "$ld")"
+    cp -L "$tri/libc.so.6" "$r${tri#"$K/x"}/"
+    cp -L "$K/x$ld" "$r$ld" 2>/dev/null || cp -L "$tri/$(basename "$ld")" "$r$ld"
+  fi
   (cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) >"$I/$key.cpio.gz"
 fi
-echo "$K/kernel $I/$key.cpio.gz"
+echo "$kernel $I/$key.cpio.gz"

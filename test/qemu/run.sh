@@ -4,19 +4,24 @@
 # under full-system QEMU (TCG). The guest (test/qemu/guest.sh, PID 1) prints its checks and
 # "guest: N passed, N failed", then powers off; a guest that hangs is killed after
 # $WGJS_QEMU_TIMEOUT seconds (default 900) and counted as a failure.
-#   bash test/qemu/run.sh [ARCH ...]    (default: x86_64 aarch64 arm mipsel)
-# Big-endian mips has no Debian kernel and is not run here (see README).
+#   bash test/qemu/run.sh [ARCH ...]    (default: x86_64 aarch64 arm mipsel mips)
+# Big-endian mips has no Debian kernel nor binaries: its kernel and busybox are built from
+# Debian's sources (test/qemu/kernel-mips.sh, ~8 min once; test/qemu/busybox-mips.sh).
 # Caches: $WGJS_QEMU_CACHE (default /var/cache/wgjs-qemu): packages, kernels, initramfs.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-ARCHES=${*:-"x86_64 aarch64 arm mipsel"}
+ARCHES=${*:-"x86_64 aarch64 arm mipsel mips"}
 LOG=build/test-logs; mkdir -p "$LOG"
 TIMEOUT=${WGJS_QEMU_TIMEOUT:-900}
 need=()
-for p in qemu-system-x86 qemu-system-arm qemu-system-mips cpio kmod; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+pkgs=(qemu-system-x86 qemu-system-arm qemu-system-mips cpio kmod dpkg-dev xz-utils)
+# the big-endian mips kernel: Debian's cross gcc (a kernel has no FPU code) and kbuild's tools
+case " $ARCHES " in *" mips "*) pkgs+=(gcc-mips-linux-gnu binutils-mips-linux-gnu make flex bison bc libssl-dev libelf-dev) ;; esac
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   echo "# installing ${need[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >/dev/null || { echo "qemu: 0 passed, 1 failed"; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends "${need[@]}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null; apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; } || { echo "qemu: 0 passed, 1 failed"; exit 1; }
 fi
 tp=0 tf=0; summary=()
 for a in $ARCHES; do
@@ -25,6 +30,7 @@ for a in $ARCHES; do
     aarch64) q=(qemu-system-aarch64 -M virt -cpu cortex-a57 -m 512) con=ttyAMA0 ;;
     arm) q=(qemu-system-arm -M virt -cpu cortex-a15 -m 512) con=ttyAMA0 ;;
     mipsel) q=(qemu-system-mipsel -M malta -cpu 24Kc -m 256) con=ttyS0 ;;
+    mips) q=(qemu-system-mips -M malta -cpu 24Kc -m 256) con=ttyS0 ;;
     *) echo "$a: no guest image for this ARCH"; tf=$((tf + 1)); summary+=("$a: not run (no image)"); continue ;;
   esac
   ./build.sh "$a" >"$LOG/qemu-$a.build.log" 2>&1 || { echo "$a: build failed"; tail -n 5 "$LOG/qemu-$a.build.log"; tf=$((tf + 1)); continue; }
