@@ -6,7 +6,7 @@ import {
   NETLINK_GENERIC, NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NlReader, NlWriter, request,
   type NetlinkSocket, type NlAttr, type NlMessage,
 } from '../netlink/netlink.ts';
-import { isZero, utf8Encode } from '../util/bytes.ts';
+import { ctEqual, isZero, utf8Encode } from '../util/bytes.ts';
 import { makeEndpoint, type Prefix } from '../util/ip.ts';
 import type { GetDevice, GetPeer } from '../uapi/get.ts';
 import type { SetRequest } from '../uapi/types.ts';
@@ -354,14 +354,9 @@ export class DeviceParser {
   /** A peer split over two messages comes twice in a row: its allowed IPs are joined. */
   private add(p: GetPeer): void {
     const last = this.dev.peers[this.dev.peers.length - 1];
-    if (last && sameKey(last.publicKey, p.publicKey)) last.allowedIps.push(...p.allowedIps);
+    if (last && ctEqual(last.publicKey, p.publicKey)) last.allowedIps.push(...p.allowedIps);
     else this.dev.peers.push(p);
   }
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The device `name` as the kernel reports it. */
