@@ -244,7 +244,7 @@ export function kernelSet(env: KernelEnv, name: string, req: SetRequest): number
 // get
 
 /** Collects one GET_DEVICE dump into a device; `bad` is set by a malformed answer. */
-export class DeviceParser {
+class DeviceParser {
   readonly dev: GetDevice = { privateKey: null, listenPort: 0, fwmark: 0, peers: [] };
   bad = false;
 
@@ -388,7 +388,7 @@ export function kernelGet(env: KernelEnv, name: string): { ok: true; dev: GetDev
 // list
 
 /** Names of the links of kind "wireguard", in the kernel's order. */
-export function linkNames(r: NlReader, m: NlMessage, out: string[]): void {
+function linkNames(r: NlReader, m: NlMessage, out: string[]): void {
   if (m.type !== RTM_NEWLINK) return;
   const attrs = r.attrs(m.start + IFINFOMSG_LEN, m.end);
   if (!attrs) return;

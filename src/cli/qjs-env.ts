@@ -84,14 +84,13 @@ function netlink(protocol: number): NetlinkSocket {
   return {
     littleEndian: sys.littleEndian,
     send(msg) {
+      let n: number;
       try {
-        for (;;) {
-          if (sys.write(fd, msg, 0, msg.length) >= 0) return;
-          sys.pollIn(fd, 100);
-        }
+        n = sys.write(fd, msg, 0, msg.length); // a blocking socket: one datagram, all or nothing
       } catch (e) {
         throw sysError(e);
       }
+      if (n < 0) throw errnoError('EAGAIN');
     },
     recv(buf) {
       try {
