@@ -7,6 +7,10 @@
 #   QJS_SHA256=HEX     fetch the upstream release tarball ($QJS_URL) and require this sha256
 #   QJS_TARBALL=FILE   or use that tarball already downloaded (same checks)
 #   (otherwise: the .cache/ copy, else Debian unstable's qjs-src via a private apt state)
+#   SODIUM_SRC=DIR     libsodium sources (a libsodium-$SODIUM_VERSION tree); B2_SRC=DIR libb2's. Both
+#                      are verified against src/native/libsodium-src.sha256 / libb2-src.sha256;
+#                      otherwise the .cache/ copy, else the orig tarballs of Debian's source
+#                      packages (sha256 pinned in src/native/sources.mk) via src/tools/debsrc.sh
 #   CC_<arch>=...      compiler for one ARCH (e.g. CC_mips="mips-openwrt-linux-musl-gcc"), used
 #                      instead of zig cc; CFLAGS_<arch> adds flags
 #   HOSTCC=cc          host compiler for qjsc
@@ -150,6 +154,44 @@ get_qjs() { # sets QJS_DIR to verified quickjs-ng sources
 }
 get_qjs
 
+# ---------------------------------------------------------------- libsodium and libb2 sources
+pins_ok() { # pins_ok DIR PINFILE : every pinned file present and matching
+  (cd "$1" && sha256sum --quiet -c "$ROOT/$2" >/dev/null 2>&1)
+}
+pins_report() {
+  (cd "$1" && sha256sum -c "$ROOT/$2" 2>&1 | grep -v ': OK$' | head -n 5 | sed 's/^/  /') >&2 || true
+}
+get_dep() { # get_dep OVERRIDE-VAR PACKAGE VERSION ORIG-SHA256 PINFILE : prints a verified tree
+  local var=$1 pkg=$2 ver=$3 sum=$4 pins=$5 d=$CACHE/$2-$3
+  if [ -n "${!var:-}" ]; then
+    pins_ok "${!var}" "$pins" || { echo "build.sh: $var=${!var} is not $pkg $ver as pinned in $pins:" >&2; pins_report "${!var}" "$pins"; return 1; }
+    (cd "${!var}" && pwd); return
+  fi
+  if [ -f "$d/.verified" ]; then
+    pins_ok "$d" "$pins" || { echo "build.sh: cached $pkg in $d is corrupt: delete it and rebuild" >&2; return 1; }
+    echo "$d"; return
+  fi
+  bash src/tools/debsrc.sh "$pkg" "$ver" "$sum" "$d" || { echo "build.sh: could not obtain $pkg $ver (set $var=DIR to a $pkg $ver source tree)" >&2; return 1; }
+  pins_ok "$d" "$pins" || { echo "build.sh: $pkg $ver does not match $pins:" >&2; pins_report "$d" "$pins"; return 1; }
+  touch "$d/.verified"; echo "$d"
+}
+SODIUM_DIR=$(get_dep SODIUM_SRC libsodium "$SODIUM_VERSION" "$SODIUM_ORIG_SHA256" src/native/libsodium-src.sha256) || exit 2
+B2_DIR=$(get_dep B2_SRC libb2 "$B2_VERSION" "$B2_ORIG_SHA256" src/native/libb2-src.sha256) || exit 2
+CRYPTO_INC=(-I"$SODIUM_DIR/src/libsodium/include/sodium" -I"$B2_DIR/src" -Isrc/native/b2config)
+# per-arch defines of the crypto libraries, as their own builds would set them
+crypto_defs() {
+  local a=$1 d="$SODIUM_DEFS"
+  if [ "$a" = mips ]; then d="$d -DNATIVE_BIG_ENDIAN=1"; else d="$d -DNATIVE_LITTLE_ENDIAN=1"; fi
+  case $a in x86_64) d="$d $SODIUM_X86_64_DEFS" ;; aarch64) d="$d $SODIUM_AARCH64_DEFS" ;; esac
+  echo "$d"
+}
+dep_sources() { # dep_sources ARCH : "TREE-RELATIVE-PATH OBJ-NAME" lines
+  local a=$1 f list=$SODIUM_SOURCES
+  [ "$a" = x86_64 ] && list="$list $SODIUM_X86_64_SOURCES"
+  for f in $list; do echo "$SODIUM_DIR/src/libsodium/$f sodium-$(echo "${f%.*}" | tr '/' '_')"; done
+  for f in $B2_SOURCES; do echo "$B2_DIR/$f b2-$(basename "${f%.*}")"; done
+}
+
 # ---------------------------------------------------------------- host qjsc
 HOSTCC=${HOSTCC:-cc}
 QJSC=build/host/qjsc
@@ -234,7 +276,7 @@ for a in "${ARCHES[@]}"; do
   d=build/$a/obj
   mkdir -p "$d"
   v="CFLAGS_$a"
-  flags="$(cc_for "$a") $WGJS_CFLAGS ${!v:-} $QJS_TARGET_DEFS $QJS_DIR"
+  flags="$(cc_for "$a") $WGJS_CFLAGS ${!v:-} $QJS_TARGET_DEFS $QJS_DIR $SODIUM_DIR $B2_DIR $(crypto_defs "$a")"
   if [ "$(cat "$d/flags" 2>/dev/null)" != "$flags" ]; then rm -f "$d"/*.o; echo "$flags" >"$d/flags"; fi
   for f in $QJS_ENGINE_SOURCES; do
     o="$d/${f%.c}.o"
@@ -244,11 +286,16 @@ for a in "${ARCHES[@]}"; do
     stale "$d/qjsc-quickjs.o" "$QJS_DIR/quickjs.c" src/native/sources.mk && run_bg compile mips "$QJS_DIR/quickjs.c" "$d/qjsc-quickjs.o"
     stale "$d/qjsc.o" "$QJS_DIR/qjsc.c" src/native/sources.mk && run_bg compile mips "$QJS_DIR/qjsc.c" "$d/qjsc.o"
   fi
-  defs=(-DWGJS_ARCH="\"$a\"" -DWGJS_VERSION="\"$PKG_VERSION\"")
+  read -ra cdefs <<<"$(crypto_defs "$a")"
+  while read -r src name; do
+    o="$d/$name.o"
+    if stale "$o" "$src" src/native/sources.mk; then run_bg compile "$a" "$src" "$o" "${cdefs[@]}" "${CRYPTO_INC[@]}"; fi
+  done < <(dep_sources "$a")
+  defs=(-DWGJS_ARCH="\"$a\"" -DWGJS_VERSION="\"$PKG_VERSION\"" -DWGJS_SODIUM_VERSION="\"$SODIUM_VERSION\"")
   for f in $WGJS_NATIVE_SOURCES; do
     o="$d/${f%.c}.o"
-    if stale "$o" "src/native/$f" src/native/sys.h package.json src/native/sources.mk; then
-      run_bg compile "$a" "src/native/$f" "$o" "${defs[@]}" -Isrc/native
+    if stale "$o" "src/native/$f" src/native/sys.h src/native/crypto.h package.json src/native/sources.mk; then
+      run_bg compile "$a" "src/native/$f" "$o" "${defs[@]}" "${cdefs[@]}" -Isrc/native "${CRYPTO_INC[@]}"
     fi
   done
 done
@@ -259,9 +306,9 @@ bytecode() { # bytecode OUTDIR QJSC-COMMAND...
   local out=$1; shift
   mkdir -p "$out"
   # shellcheck disable=SC2086
-  "$@" $QJSC_FLAGS -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/main_bc.c" build/js/main.mjs
+  "$@" $QJSC_FLAGS -m -N qjsc_wgjs_main -M wgjs:sys,sys -M wgjs:crypto,crypto -o "$out/main_bc.c" build/js/main.mjs
   # shellcheck disable=SC2086
-  "$@" $QJSC_TEST_FLAGS -m -N qjsc_wgjs_main -M wgjs:sys,sys -o "$out/test_bc.c" build/js/test.mjs
+  "$@" $QJSC_TEST_FLAGS -m -N qjsc_wgjs_main -M wgjs:sys,sys -M wgjs:crypto,crypto -o "$out/test_bc.c" build/js/test.mjs
 }
 if [ $need_le = 1 ] || { [ $need_be = 1 ] && [ "$host_le" = 0 ]; }; then
   [ "$host_le" = 1 ] && bytecode build/js/le $QJSC || bytecode build/js/be $QJSC
@@ -287,6 +334,7 @@ link() { # link ARCH OUT BYTECODE-OBJ
   local a=$1 out=$2 bc=$3 d=build/$1/obj cc objs=()
   cc=$(cc_for "$a")
   for f in $QJS_ENGINE_SOURCES $WGJS_NATIVE_SOURCES; do objs+=("$d/${f%.c}.o"); done
+  while read -r _ name; do objs+=("$d/$name.o"); done < <(dep_sources "$a")
   # (the first link per target also builds zig's musl into .cache/zig: its warnings are noise)
   # shellcheck disable=SC2086
   if ! $cc $WGJS_LDFLAGS -o "$out.tmp" "${objs[@]}" "$bc" $WGJS_LIBS 2>"$out.log"; then

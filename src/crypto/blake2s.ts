@@ -1,49 +1,54 @@
 // HASH, MAC, HMAC and the HKDF-based KDF of the WireGuard whitepaper (section 5.4), all over
-// BLAKE2s (@noble/hashes). Handshake-time only: these allocate.
-import { blake2s } from '@noble/hashes/blake2.js';
+// BLAKE2s. The functions returning arrays are for handshake time; MacKey keeps a precomputed keyed
+// state (the key block compressed once) for the per-packet mac1/mac2 checks.
+import { blake2s, hmac as hmacInto, kdf as kdfInto, macCheck, macKey, macStateSize, macWrite } from './backend.ts';
 
-/** HASH(input...) = BLAKE2s-256 over the concatenation. */
+/** HASH(input...) = BLAKE2s-256 over the concatenation (at most four parts). */
 export function hash(...parts: Uint8Array[]): Uint8Array {
-  const h = blake2s.create();
-  for (const p of parts) h.update(p);
-  return h.digest();
+  const out = new Uint8Array(32);
+  blake2s(out, 32, null, ...parts);
+  return out;
 }
 
 /** MAC(key, input) = keyed BLAKE2s with a 16-byte OUTPUT length (not a truncated 32-byte hash). */
 export function mac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
-  const h = blake2s.create({ key, dkLen: 16 });
-  for (const p of parts) h.update(p);
-  return h.digest();
+  const out = new Uint8Array(16);
+  blake2s(out, 16, key, ...parts);
+  return out;
 }
 
-const BLOCK = 64;
-
-/** HMAC-BLAKE2s (RFC 2104 with a 64-byte block, 32-byte output). */
-export function hmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
-  const k = new Uint8Array(BLOCK);
-  k.set(key.length > BLOCK ? hash(key) : key);
-  const ipad = new Uint8Array(BLOCK);
-  const opad = new Uint8Array(BLOCK);
-  for (let i = 0; i < BLOCK; i++) {
-    ipad[i] = k[i]! ^ 0x36;
-    opad[i] = k[i]! ^ 0x5c;
-  }
-  const inner = hash(ipad, ...parts);
-  const out = hash(opad, inner);
-  k.fill(0);
-  inner.fill(0);
+/** HMAC-BLAKE2s (RFC 2104 with a 64-byte block, 32-byte output) of a || b. */
+export function hmac(key: Uint8Array, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  hmacInto(out, key, a, b ?? null);
   return out;
 }
 
 /** KDF_n(key, input): n 32-byte outputs, HKDF-extract then expand with counters 1..n. */
 export function kdf(n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array): Uint8Array[] {
-  const prk = hmac(key, input);
-  const out: Uint8Array[] = [];
-  let prev: Uint8Array = new Uint8Array(0);
-  for (let i = 1; i <= n; i++) {
-    prev = hmac(prk, prev, Uint8Array.of(i));
-    out.push(prev);
+  const o1 = new Uint8Array(32);
+  const o2 = n >= 2 ? new Uint8Array(32) : null;
+  const o3 = n >= 3 ? new Uint8Array(32) : null;
+  kdfInto(key, input, o1, o2, o3);
+  return o3 ? [o1, o2!, o3] : o2 ? [o1, o2] : [o1];
+}
+
+/** A MAC key with its BLAKE2s state precomputed: one keyed compression saved on every use. */
+export class MacKey {
+  private readonly state = new Uint8Array(macStateSize);
+  set(key: Uint8Array): void {
+    macKey(this.state, key);
   }
-  prk.fill(0);
-  return out;
+  /** out[outOff, +16) = MAC(key, buf[off, off+len)). */
+  write(buf: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
+    macWrite(this.state, buf, off, len, out, outOff);
+  }
+  /** MAC(key, buf[off, off+len)) equals buf[tagOff, +16) (constant time). */
+  check(buf: Uint8Array, off: number, len: number, tagOff: number): boolean {
+    return macCheck(this.state, buf, off, len, tagOff);
+  }
+  /** Forgets the key (the state is key material). */
+  wipe(): void {
+    this.state.fill(0);
+  }
 }

@@ -1,7 +1,6 @@
-// X25519 (RFC 7748) over @noble/curves: clamping, public keys, DH that rejects all-zero results.
-import { x25519 } from '@noble/curves/ed25519.js';
+// X25519 (RFC 7748): clamping, public keys, and DH that rejects all-zero results.
 import type { RandomFill } from '../platform/types.ts';
-import { isZero } from '../util/bytes.ts';
+import { x25519, x25519Base } from './backend.ts';
 
 export const KEY_SIZE = 32;
 
@@ -20,16 +19,13 @@ export function generatePrivateKey(random: RandomFill): Uint8Array {
 }
 
 export function publicKey(priv: Uint8Array): Uint8Array {
-  return x25519.scalarMultBase(priv);
+  const out = new Uint8Array(KEY_SIZE);
+  x25519Base(out, priv);
+  return out;
 }
 
 /** DH(priv, pub); null when the result would be all zero (low-order point), as WireGuard requires. */
 export function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array | null {
-  let out: Uint8Array;
-  try {
-    out = x25519.scalarMult(priv, pub);
-  } catch {
-    return null;
-  }
-  return isZero(out) ? null : out;
+  const out = new Uint8Array(KEY_SIZE);
+  return x25519(out, priv, pub) ? out : null;
 }

@@ -3,7 +3,7 @@
 // are injected.
 import { clamp, publicKey as derivePublic } from '../crypto/x25519.ts';
 import { CookieChecker } from '../noise/cookie.ts';
-import { UNDER_LOAD_AFTER, UNDER_LOAD_HANDSHAKES_PER_SECOND, ZERO_KEYS_AFTER } from '../noise/constants.ts';
+import { ZERO_KEYS_AFTER } from '../noise/constants.ts';
 import type { StaticIdentity } from '../noise/handshake.ts';
 import type { Keypair } from '../noise/keypair.ts';
 import { COOKIE_REPLY_SIZE, INITIATION_SIZE, TRANSPORT_HEADER_SIZE } from '../noise/messages.ts';
@@ -12,6 +12,7 @@ import type { SetRequest } from '../uapi/types.ts';
 import { ctEqual, isZero, toBase64 } from '../util/bytes.ts';
 import { AllowedIps } from './allowedips.ts';
 import { IndexTable } from './indextable.ts';
+import { HandshakeLoad } from './load.ts';
 import { Peer } from './peer.ts';
 import { Ratelimiter } from './ratelimiter.ts';
 import { receiveUdp } from './receive.ts';
@@ -26,8 +27,8 @@ export interface DeviceOptions {
   log?: Logger;
   events?: PeerEvents;
   mtu?: number;
-  /** Handshake messages per second above which the device is "under load" (default 64). */
-  underLoadThreshold?: number;
+  /** Real milliseconds for measuring handshake work (src/device/load.ts); default clock.now. */
+  workClock?: () => number;
 }
 
 const silent: Logger = { level: 0, error() {}, verbose() {}, debug() {} };
@@ -54,11 +55,9 @@ export class Device {
   readonly cookieBuf = new Uint8Array(COOKIE_REPLY_SIZE);
   readonly sendBuf = new Uint8Array(TRANSPORT_HEADER_SIZE + 65535 + 64);
   private readonly rnd1 = new Uint8Array(1);
-  // under-load detection: handshake messages counted per one-second window
-  private readonly underLoadThreshold: number;
-  private hsWindowStart = -Infinity;
-  private hsInWindow = 0;
-  private underLoadUntil = -Infinity;
+  // under load: measured by the time spent on handshake work (src/device/load.ts)
+  readonly load = new HandshakeLoad();
+  readonly workClock: () => number;
   /** Bound once: finds a peer by public key (used by the handshake). */
   readonly lookupPeer = (pub: Uint8Array): Peer | undefined => this.peerMap.get(toBase64(pub));
 
@@ -70,7 +69,7 @@ export class Device {
     this.log = opts.log ?? silent;
     this.events = opts.events ?? {};
     this.mtu = opts.mtu ?? 1420;
-    this.underLoadThreshold = opts.underLoadThreshold ?? UNDER_LOAD_HANDSHAKES_PER_SECOND;
+    this.workClock = opts.workClock ?? ((): number => this.clock.now());
     this.indexes = new IndexTable<Peer>(this.random);
     const now = (): number => this.clock.now();
     this.cookieChecker = new CookieChecker(this.random, now);
@@ -238,15 +237,6 @@ export class Device {
   /** @internal */ jitter(): number {
     this.random(this.rnd1);
     return timers.jitter(this.rnd1[0]!);
-  }
-  /** @internal */ underLoad(): boolean {
-    const now = this.clock.now();
-    if (now - this.hsWindowStart >= 1000) {
-      this.hsWindowStart = now;
-      this.hsInWindow = 0;
-    }
-    if (++this.hsInWindow > this.underLoadThreshold) this.underLoadUntil = now + UNDER_LOAD_AFTER;
-    return now < this.underLoadUntil;
   }
   /** @internal */ dropKeypair(kp: Keypair | null): void {
     if (!kp) return;

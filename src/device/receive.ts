@@ -35,17 +35,28 @@ export function receiveUdp(dev: Device, buf: Uint8Array, off: number, len: numbe
 }
 
 function receiveHandshake(dev: Device, type: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
-  const msg = off === 0 ? buf : buf.subarray(off, off + len);
-  if (!dev.cookieChecker.checkMac1(msg, len)) return;
-  if (dev.underLoad()) {
-    if (!dev.cookieChecker.checkMac2(msg, len, ep)) {
-      const sender = readU32LE(msg, type === MSG_INITIATION ? INIT_SENDER : RESP_SENDER);
-      dev.cookieChecker.createReply(msg, len, sender, ep, dev.cookieBuf);
+  // mac1 first: one native call, nothing allocated, silence for anything that fails it
+  if (!dev.cookieChecker.checkMac1(buf, off, len)) return;
+  const load = dev.load;
+  let t0 = dev.workClock();
+  if (load.overCap(t0)) return; // this second's handshake budget is spent: drop silently
+  if (load.underLoad(t0)) {
+    if (!dev.cookieChecker.checkMac2(buf, off, len, ep)) {
+      const sender = readU32LE(buf, off + (type === MSG_INITIATION ? INIT_SENDER : RESP_SENDER));
+      dev.cookieChecker.createReply(buf, off, len, sender, ep, dev.cookieBuf);
       dev.transport.send(dev.cookieBuf, 0, dev.cookieBuf.length, ep);
+      load.spent(t0, dev.workClock());
       return;
     }
     if (!dev.ratelimiter.allow(ep)) return;
+    t0 = dev.workClock();
   }
+  handshakeWork(dev, type, buf, off, len, ep);
+  load.spent(t0, dev.workClock());
+}
+
+function handshakeWork(dev: Device, type: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+  const msg = off === 0 ? buf : buf.subarray(off, off + len);
   const now = dev.clock.now();
   if (type === MSG_INITIATION) {
     const peer = consumeInitiation(dev.identity, msg, 0, dev.lookupPeer, now);

@@ -1,4 +1,4 @@
-/* wgjs entry point: a QuickJS runtime with qjs:std, qjs:os and wgjs:sys, running the
+/* wgjs entry point: a QuickJS runtime with qjs:std, qjs:os, wgjs:sys and wgjs:crypto, running the
  * precompiled bytecode of the TypeScript bundle (build/js/main_bc.c or test_bc.c, made by qjsc). */
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include "quickjs.h"
 #include "quickjs-libc.h"
 #include "sys.h"
+#include "crypto.h"
 
 extern const uint32_t qjsc_wgjs_main_size;
 extern const uint8_t qjsc_wgjs_main[];
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
     js_init_module_std(ctx, "qjs:std");
     js_init_module_os(ctx, "qjs:os");
     js_init_module_sys(ctx, "wgjs:sys");
+    js_init_module_crypto(ctx, "wgjs:crypto");
     js_std_add_helpers(ctx, argc, argv);
     global = JS_GetGlobalObject(ctx);
     JS_SetPropertyStr(ctx, global, "__wgjsExit", JS_NewCFunction(ctx, js_wgjs_exit, "__wgjsExit", 1));

@@ -26,8 +26,7 @@ export const REKEY_ON_RECEIVE_AGE = REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKE
 export const ZERO_KEYS_AFTER = REJECT_AFTER_TIME * 3;
 export const PADDING_MULTIPLE = 16;
 export const MAX_STAGED_PACKETS = 128;
-/** Under load: more handshake messages than this within one second (configurable per device). */
-export const UNDER_LOAD_HANDSHAKES_PER_SECOND = 64;
+/** How long the device stays under load after its handshake work last exceeded the share. */
 export const UNDER_LOAD_AFTER = 1_000;
 
 export const CONSTRUCTION = utf8Encode('Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s');

@@ -1,25 +1,18 @@
 // mac1/mac2 and cookie replies (whitepaper section 5.4.4 and 5.4.7).
 // CookieChecker belongs to the device (our static key); CookieGenerator to each peer (theirs).
-import { hash, mac } from '../crypto/blake2s.ts';
+import { hash, mac, MacKey } from '../crypto/blake2s.ts';
 import { xopen, xseal } from '../crypto/xaead.ts';
-import { ctEqual, writeU32LE } from '../util/bytes.ts';
+import { writeU32LE } from '../util/bytes.ts';
 import type { RandomFill } from '../platform/types.ts';
 import { COOKIE_REFRESH_TIME, LABEL_COOKIE, LABEL_MAC1 } from './constants.ts';
 import { COOKIE_ENCRYPTED, COOKIE_NONCE, COOKIE_RECEIVER, MSG_COOKIE_REPLY, writeHeader } from './messages.ts';
 
-/** The bytes a cookie is bound to: the source address, then the port big-endian. */
-function sourceBytes(ep: Uint8Array): Uint8Array {
-  const n = ep[0] === 4 ? 4 : 16;
-  const out = new Uint8Array(n + 2);
-  out.set(ep.subarray(4, 4 + n));
-  out[n] = ep[2]!;
-  out[n + 1] = ep[3]!;
-  return out;
-}
-
 export class CookieChecker {
-  private mac1Key: Uint8Array = new Uint8Array(32);
+  private readonly mac1Key = new MacKey(); // HASH("mac1----" || our public key), precomputed
   private cookieKey: Uint8Array = new Uint8Array(32);
+  private readonly cookieMac = new MacKey(); // keyed with the cookie of the source being checked
+  private readonly cookie = new Uint8Array(16);
+  private readonly source = new Uint8Array(18);
   private readonly secret = new Uint8Array(32);
   private secretSet = -Infinity;
   private enabled = false;
@@ -30,37 +23,48 @@ export class CookieChecker {
   init(publicKey: Uint8Array | null): void {
     this.enabled = publicKey !== null;
     if (publicKey) {
-      this.mac1Key = hash(LABEL_MAC1, publicKey);
+      this.mac1Key.set(hash(LABEL_MAC1, publicKey));
       this.cookieKey = hash(LABEL_COOKIE, publicKey);
     }
     this.secretSet = -Infinity;
   }
 
-  checkMac1(msg: Uint8Array, len: number): boolean {
+  /** mac1 of the handshake message msg[off, off+len): one native call, nothing allocated. */
+  checkMac1(msg: Uint8Array, off: number, len: number): boolean {
     if (!this.enabled) return false;
-    const m = mac(this.mac1Key, msg.subarray(0, len - 32));
-    return ctEqual(m, msg.subarray(len - 32, len - 16));
+    return this.mac1Key.check(msg, off, len - 32, off + len - 32);
   }
 
   /** mac2 is valid only for a cookie made from a secret younger than COOKIE_REFRESH_TIME. */
-  checkMac2(msg: Uint8Array, len: number, ep: Uint8Array): boolean {
+  checkMac2(msg: Uint8Array, off: number, len: number, ep: Uint8Array): boolean {
     if (!this.enabled || this.now() - this.secretSet > COOKIE_REFRESH_TIME) return false;
-    const cookie = mac(this.secret, sourceBytes(ep));
-    const m = mac(cookie, msg.subarray(0, len - 16));
-    return ctEqual(m, msg.subarray(len - 16, len));
+    this.makeCookie(ep);
+    this.cookieMac.set(this.cookie);
+    return this.cookieMac.check(msg, off, len - 16, off + len - 16);
   }
 
-  /** Fills `out` (64 bytes) with a cookie reply to the handshake message msg[0..len) from ep. */
-  createReply(msg: Uint8Array, len: number, senderIndex: number, ep: Uint8Array, out: Uint8Array): void {
+  /** cookie = MAC(secret, source address || port) into this.cookie (no allocation). */
+  private makeCookie(ep: Uint8Array): void {
+    const n = ep[0] === 4 ? 4 : 16;
+    const src = this.source;
+    for (let i = 0; i < n; i++) src[i] = ep[4 + i]!;
+    src[n] = ep[2]!;
+    src[n + 1] = ep[3]!;
+    this.cookieMac.set(this.secret);
+    this.cookieMac.write(src, 0, n + 2, this.cookie, 0);
+  }
+
+  /** Fills `out` (64 bytes) with a cookie reply to the handshake message msg[off, off+len) from ep. */
+  createReply(msg: Uint8Array, off: number, len: number, senderIndex: number, ep: Uint8Array, out: Uint8Array): void {
     const now = this.now();
     if (now - this.secretSet > COOKIE_REFRESH_TIME) {
       this.random(this.secret);
       this.secretSet = now;
     }
-    const cookie = mac(this.secret, sourceBytes(ep));
+    this.makeCookie(ep);
     const nonce = new Uint8Array(24);
     this.random(nonce);
-    const sealed = xseal(this.cookieKey, nonce, cookie, msg.subarray(len - 32, len - 16));
+    const sealed = xseal(this.cookieKey, nonce, this.cookie, msg.subarray(off + len - 32, off + len - 16));
     writeHeader(out, 0, MSG_COOKIE_REPLY);
     writeU32LE(out, COOKIE_RECEIVER, senderIndex);
     out.set(nonce, COOKIE_NONCE);

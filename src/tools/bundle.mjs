@@ -51,8 +51,20 @@ if (kind === 'main') {
 }
 const cleanup = () => { if (kind !== 'main') try { unlinkSync(entry); } catch {} };
 
+// The crypto backend seam (src/crypto/backend.ts): the QuickJS bundles use the native primitives
+// (wgjs:crypto); Node's unit bundle keeps the @noble reference that backend.ts re-exports.
+const backendFile = join(root, 'src/crypto/backend.ts');
+const nativeBackend = {
+  name: 'wgjs-native-crypto',
+  setup(b) {
+    b.onResolve({ filter: /backend\.ts$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === backendFile ? { path: join(root, 'src/crypto/native.ts') } : undefined);
+  },
+};
+
 await build({
   entryPoints: [entry],
+  plugins: kind === 'unit' ? [] : [nativeBackend],
   bundle: true,
   format: 'esm',
   platform: 'neutral',
@@ -60,7 +72,7 @@ await build({
   conditions: ['import', 'default'],
   target: 'es2022',
   outfile: out,
-  external: ['wgjs:sys', 'qjs:std', 'qjs:os'],
+  external: ['wgjs:sys', 'wgjs:crypto', 'qjs:std', 'qjs:os'],
   legalComments: 'none',
   logLevel: 'warning',
 }).finally(cleanup);

@@ -23,7 +23,7 @@ t('under load: a bad mac2 gets a cookie reply; the retry carries a valid mac2 an
   const a = net.add('a', [192, 168, 1, 1], 51820, 5);
   const b = net.add('b', [192, 168, 1, 2], 51820, 6);
   // B counts every handshake message as load
-  (b.dev as unknown as { underLoadThreshold: number }).underLoadThreshold = 0;
+  b.dev.load.shareMs = 0;
   connect(a, b, [[10, 0, 0, 2, 32]], { endpoint: true });
   connect(b, a, [[10, 0, 0, 1, 32]]);
   a.inject(ipv4(A_IN, B_IN));
