@@ -154,6 +154,7 @@ elif w == "bytes": print(int(r["bytes"]))
 elif w == "pps": print("%.0f" % ((r["packets"] - r["lost_packets"]) / r["seconds"]))
 elif w == "sentpps": print("%.0f" % (e["sum_sent"]["packets"] / e["sum_sent"]["seconds"]))
 elif w == "loss": print("%.1f" % r["lost_percent"])
+elif w == "rxpkts": print(int(r["packets"] - r["lost_packets"]))
 PY
 }
 jerr() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("error",""))' "$1" 2>/dev/null; }
@@ -177,12 +178,16 @@ tcp() {
 }
 
 udp() { # udp IMPL : 64-byte datagrams A -> B, offered as fast as the client can send
-  local impl=$1 json=$TMP/udp-$1.json
+  local impl=$1 json=$TMP/udp-$1.json c0 c1 rx
+  c0=$(cpu_ticks "${PA[$impl]}" "${PB[$impl]}")
   iperf "${NB[$impl]}" "${NA[$impl]}" "${TB[$impl]}" "$json" -u -l 64 -b 0
-  R[udp_pps,$impl]=$(jfig "$json" pps); R[udp_loss,$impl]=$(jfig "$json" loss)
+  c1=$(cpu_ticks "${PA[$impl]}" "${PB[$impl]}")
+  R[udp_pps,$impl]=$(jfig "$json" pps); R[udp_loss,$impl]=$(jfig "$json" loss); rx=$(jfig "$json" rxpkts)
   if [ "${R[udp_pps,$impl]}" != n/a ]; then
-    printf '  %-15s %9s pkt/s received of %s pkt/s sent, loss %s%%\n' "${NAME[$impl]}" "${R[udp_pps,$impl]}" \
-      "$(jfig "$json" sentpps)" "${R[udp_loss,$impl]}"
+    [ "$rx" != n/a ] && [ "$rx" -gt 0 ] && \
+      R[udp_cpu,$impl]=$(awk -v t=$(( c1 - c0 )) -v hz="$HZ" -v n="$rx" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')
+    printf '  %-15s %9s pkt/s received of %s pkt/s sent, loss %s%%, daemons %s CPU us per packet received\n' \
+      "${NAME[$impl]}" "${R[udp_pps,$impl]}" "$(jfig "$json" sentpps)" "${R[udp_loss,$impl]}" "$(na "${R[udp_cpu,$impl]:-}")"
   else
     printf '  %-15s failed: %s\n' "${NAME[$impl]}" "$(na "$(jerr "$json")")"
   fi
@@ -302,7 +307,8 @@ done
   echo "all implementations measured back-to-back in the same run). wgjs: $VER_JS ($VER_JS_GIT);"
   echo "bookworm wg-go: $(na "$VER_BW") (Debian $(na "$VER_BW_DEB")); sid wg-go: $(na "$VER_SID") (Debian $(na "$VER_SID_DEB"))."
   echo "iperf3 ${SECS}s per run through a pair of daemons in two network namespaces joined by a veth; A->B: iperf3"
-  echo "client in A, B->A: iperf3 -R. CPU s/GB: utime+stime of both daemons over the TCP run per 10^9 bytes carried."
+  echo "client in A, B->A: iperf3 -R. CPU: utime+stime of both daemons over the run, per 10^9 bytes (TCP) or per"
+  echo "datagram received (UDP; the iperf3 client offering 64 B datagrams as fast as it can shares the 2 cores)."
   echo
   echo "| figure | wgjs | bookworm wg-go | sid wg-go | wgjs/bookworm | wgjs/sid |"
   echo "|---|---|---|---|---|---|"
@@ -310,6 +316,7 @@ done
   row tcp_ba "TCP B->A (Mbit/s)"
   row udp_pps "UDP 64 B datagrams received (pkt/s)"
   row udp_loss "UDP 64 B loss at full offered rate (%)" noratio
+  row udp_cpu "daemon CPU per 64 B datagram received (us)"
   row cpu_ab "daemon CPU per GB, TCP A->B (s/GB)"
   row cpu_ba "daemon CPU per GB, TCP B->A (s/GB)"
   row firstping "wg set to first ping reply (ms)"

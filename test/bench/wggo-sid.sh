@@ -5,10 +5,11 @@
 # the machine's own Debian mirror (from /etc/apt/sources.list.d/*.sources or sources.list),
 # suite sid, `apt-get download wireguard-go`, `dpkg-deb -x`. The system's apt configuration and
 # state are never touched. Messages go to stderr; on failure nothing is printed on stdout and the
-# exit status is 1. WGGO_SID_REFRESH=1 fetches again.
+# exit status is 1. WGGO_SID_REFRESH=1 fetches again (keeping the cached binary if that fails);
+# WGGO_SID_CACHE=DIR caches elsewhere.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-DIR=$ROOT/.cache/wggo-sid
+DIR=${WGGO_SID_CACHE:-$ROOT/.cache/wggo-sid}
 BIN=$DIR/x/usr/bin/wireguard-go
 
 say() { echo "wggo-sid: $*" >&2; }
@@ -29,7 +30,7 @@ fetch() {
   m=$(mirror)
   [ -n "$m" ] || { say "no Debian mirror found in the system's apt sources"; return 1; }
   { command -v apt-get && command -v dpkg-deb; } >/dev/null || { say "apt-get/dpkg-deb missing"; return 1; }
-  rm -rf "$st" "$DIR/x" "$DIR/dl"
+  rm -rf "$st" "$DIR/dl"
   mkdir -p "$st/lists/partial" "$st/cache/archives/partial" "$st/etc" "$DIR/dl"
   : >"$st/status"
   echo "deb $m sid main" >"$st/etc/sources.list"
@@ -55,4 +56,7 @@ fetch() {
 rm -rf "$DIR/x.tmp"
 if fetch; then echo "$BIN"; exit 0; fi
 rm -rf "$DIR/x.tmp"
+if [ -x "$BIN" ] && "$BIN" --version >/dev/null 2>&1; then
+  say "could not fetch again; keeping the cached $BIN"; echo "$BIN"; exit 0
+fi
 exit 1
