@@ -169,7 +169,7 @@ flood_case() {
   done
   local hsl
   hsl=$(peer_field "$R" "$fr" "$(pubkey "$kl")" 5)
-  check "$name: R shows L's handshake (latest-handshake $hsl)" test "${hsl:-0}" -gt 0
+  check "$name: R shows L's handshake by the end (latest-handshake $hsl)" test "${hsl:-0}" -gt 0
 }
 
 for c in ${FLOOD_CASES:-1 2}; do
