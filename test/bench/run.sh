@@ -1,60 +1,220 @@
 #!/usr/bin/env bash
-# npm run bench: figures measured in this run on this machine, wgjs next to wireguard-go.
-#   - iperf3 TCP throughput through a pair of each (and the ratio)
-#   - RSS idle and with 1,000 peers (and bytes per peer)
-#   - time to setconf 1,000 peers
+# npm run bench: figures measured in one run on this machine, wgjs next to two wireguard-go builds:
+# Debian bookworm's (/usr/bin/wireguard-go, no offloads) and Debian sid's (TUN TSO/GRO, UDP
+# GSO/GRO; fetched into .cache/ by test/bench/wggo-sid.sh, skipped if it cannot be fetched).
+#   - iperf3 TCP throughput through a pair of each, both directions (A->B and B->A)
+#   - iperf3 UDP, 64-byte datagrams at full offered rate: packets/s received and loss
+#   - daemon CPU seconds (utime+stime of both daemons) per GB carried over each TCP run
 #   - time from `wg set` to the first ping reply
-# Reported, never asserted. Needs root (namespaces). BENCH_SECONDS (default 5) per iperf3 run.
+#   - RSS idle and with 1,000 peers (and bytes per peer), time to setconf 1,000 peers
+#   - test/bench/handshake.sh's `BENCH key=value` figures, if that script exists
+# Ends with a markdown table (also written to build/bench/last.md). Every implementation is
+# measured back-to-back for each figure and the ratios come from this run only (the machine is
+# shared, so absolute figures move from run to run). Reported, never asserted: exits 0 unless it
+# cannot run at all. Needs root (namespaces).
+#   BENCH_SECONDS   seconds per iperf3 run (default 10)
+#   WGJS_BIN        the wgjs binary (default build/<host>/wgjs, built if missing)
+#   WGGO_BOOKWORM   bookworm's wireguard-go (default /usr/bin/wireguard-go)
+#   WGGO_SID        sid's wireguard-go (default: fetched/cached by test/bench/wggo-sid.sh;
+#                   WGGO_SID=none skips it)
+#   BENCH_HANDSHAKE_TIMEOUT  seconds allowed to test/bench/handshake.sh (default 600)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
+ROOTDIR=$PWD
 [ "$(id -u)" = 0 ] || { echo "npm run bench needs root (network namespaces)"; exit 1; }
-bash test/install-deps.sh >/dev/null || exit 1
+bash test/install-deps.sh >/dev/null || { echo "bench: test/install-deps.sh failed"; exit 1; }
 host=$(uname -m)
-[ -x "build/$host/wgjs" ] || ./build.sh "$host" >/dev/null || exit 1
+if [ -z "${WGJS_BIN:-}" ] && [ ! -x "build/$host/wgjs" ]; then
+  ./build.sh "$host" >/dev/null || { echo "bench: ./build.sh $host failed"; exit 1; }
+fi
 export WGJS=${WGJS_BIN:-$PWD/build/$host/wgjs} TAG=b$$
+[ -x "$WGJS" ] || { echo "bench: $WGJS is not executable"; exit 1; }
+# shellcheck source=test/e2e/lib.sh
 source test/e2e/lib.sh
-SECS=${BENCH_SECONDS:-5}
+SECS=${BENCH_SECONDS:-10}
+OUT=$ROOTDIR/build/bench
+mkdir -p "$OUT"
+TMP=$(mktemp -d)
+trap 'cleanup; rm -rf "$TMP"' EXIT
 now_ms() { date +%s%3N; }
+na() { [ -n "${1:-}" ] && echo "$1" || echo "n/a"; }
 
-pair() { # pair IMPL IDX -> sets NA NB FA FB, tunnel 10.210.IDX.1 <-> .2
-  local impl=$1 i=$2
-  NA=$(ns "a$i"); NB=$(ns "b$i"); link "$NA" "$NB" "$i"
-  FA="ba$TAG$i"; FB="bb$TAG$i"
-  start "$impl" "$NA" "$FA"; start "$impl" "$NB" "$FB"
-  local ka kb; ka=$(genkey); kb=$(genkey)
-  T0=$(now_ms)
-  nsx "$NA" "$WG" set "$FA" private-key <(echo "$ka") listen-port 51820 peer "$(pubkey "$kb")" endpoint "10.$i.0.2:51820" allowed-ips "10.210.$i.2/32"
-  nsx "$NB" "$WG" set "$FB" private-key <(echo "$kb") listen-port 51820 peer "$(pubkey "$ka")" allowed-ips "10.210.$i.1/32"
-  inner "$NA" "$FA" "10.210.$i.1/24" "fd21:$i::1/64"; inner "$NB" "$FB" "10.210.$i.2/24" "fd21:$i::2/64"
-  nsx "$NA" ping -c 1 -W 10 -q "10.210.$i.2" >/dev/null
-  FIRST_PING_MS=$(( $(now_ms) - T0 ))
+# ---------------------------------------------------------------- implementations and versions
+WGGO_BOOKWORM=${WGGO_BOOKWORM:-/usr/bin/wireguard-go}
+SID=${WGGO_SID:-}
+if [ "$SID" = none ]; then SID=""
+elif [ -z "$SID" ]; then SID=$(bash test/bench/wggo-sid.sh) || SID=""; fi
+IMPLS=(wgjs)
+if [ -x "$WGGO_BOOKWORM" ]; then IMPLS+=(bookworm); else echo "bench: no bookworm wireguard-go at $WGGO_BOOKWORM"; fi
+if [ -n "$SID" ] && [ -x "$SID" ]; then IMPLS+=(sid)
+else echo "bench: Debian sid's wireguard-go could not be fetched: measuring wgjs and bookworm's only"; SID=""; fi
+declare -A NAME=([wgjs]="wgjs" [bookworm]="bookworm wg-go" [sid]="sid wg-go")
+declare -A BIN=([wgjs]="$WGJS" [bookworm]="$WGGO_BOOKWORM" [sid]="$SID")
+VER_JS=$("$WGJS" --version 2>&1 | head -n1)
+VER_JS_GIT=$(git describe --always --dirty 2>/dev/null || echo "?")
+VER_BW=$("$WGGO_BOOKWORM" --version 2>/dev/null | head -n1)
+VER_BW_DEB=$(dpkg-query -W -f='${Version}' wireguard-go 2>/dev/null)
+VER_SID=""; VER_SID_DEB=""
+if [ -n "$SID" ]; then
+  VER_SID=$("$SID" --version 2>/dev/null | head -n1)
+  VER_SID_DEB=$(cat .cache/wggo-sid/deb-version 2>/dev/null)
+fi
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+MACHINE="$(nproc) x ${CPU_MODEL:-$(uname -m)}, Linux $(uname -r)"
+echo "== implementations"
+echo "  wgjs:            $VER_JS, git $VER_JS_GIT ($WGJS)"
+echo "  bookworm wg-go:  $(na "$VER_BW"), Debian package $(na "$VER_BW_DEB") ($WGGO_BOOKWORM)"
+if [ -n "$SID" ]; then echo "  sid wg-go:       $(na "$VER_SID"), Debian package $(na "$VER_SID_DEB") ($SID)"
+else echo "  sid wg-go:       not available"; fi
+echo "  machine:         $MACHINE; BENCH_SECONDS=$SECS"
+
+# R[figure,impl] = value (n/a when not measured)
+declare -A R
+
+# bstart IMPL NS IFNAME : starts one daemon in the foreground, sets LASTPID, waits for its socket.
+# (BENCH_OFFLOADS=on|off, later: wgjs's offload switch goes into wgjs's environment here.)
+bstart() {
+  local impl=$1 n=$2 ifn=$3 log="$ROOTDIR/build/test-logs/$3.$1.log" i
+  mkdir -p "$ROOTDIR/build/test-logs"
+  IFS_CREATED+=("$ifn")
+  case $impl in
+    wgjs) ip netns exec "$n" env LOG_LEVEL=error "$WGJS" -f "$ifn" >"$log" 2>&1 & ;;
+    bookworm|sid) ip netns exec "$n" env LOG_LEVEL=error "${BIN[$impl]}" -f "$ifn" >"$log" 2>&1 & ;;
+  esac
+  LASTPID=$!
+  PIDS+=("$LASTPID")
+  for i in $(seq 1 200); do
+    [ -S "/var/run/wireguard/$ifn.sock" ] && ip -n "$n" link show "$ifn" >/dev/null 2>&1 && return 0
+    kill -0 "$LASTPID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "  daemon $impl $ifn did not come up:"; sed 's/^/    /' "$log"
+  return 1
 }
 
-iperf() { # iperf NS_SERVER NS_CLIENT ADDR -> Mbit/s
-  nsx "$1" iperf3 -s -1 -D >/dev/null 2>&1; sleep 0.3
-  nsx "$2" iperf3 -c "$3" -t "$SECS" -J 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.1f" % (d["end"]["sum_received"]["bits_per_second"]/1e6))' 2>/dev/null || echo 0
+# pair IMPL IDX : namespaces A and B joined by a veth (10.IDX.0.1/.2), a daemon in each, tunnel
+# 10.210.IDX.1 <-> .2; records PA/PB (daemon pids), NA/NB, and the `wg set` -> first ping time.
+declare -A NA NB PA PB TB
+pair() {
+  local impl=$1 i=$2 a b fa fb ka kb t0
+  a=$(ns "a$i") && b=$(ns "b$i") && link "$a" "$b" "$i" || return 1
+  fa="ba$TAG$i"; fb="bb$TAG$i"
+  bstart "$impl" "$a" "$fa" || return 1; PA[$impl]=$LASTPID
+  bstart "$impl" "$b" "$fb" || return 1; PB[$impl]=$LASTPID
+  NA[$impl]=$a; NB[$impl]=$b; TB[$impl]=10.210.$i.2
+  ka=$(genkey); kb=$(genkey)
+  t0=$(now_ms)
+  nsx "$a" "$WG" set "$fa" private-key <(echo "$ka") listen-port 51820 peer "$(pubkey "$kb")" endpoint "10.$i.0.2:51820" allowed-ips "10.210.$i.2/32" || return 1
+  nsx "$b" "$WG" set "$fb" private-key <(echo "$kb") listen-port 51820 peer "$(pubkey "$ka")" allowed-ips "10.210.$i.1/32" || return 1
+  inner "$a" "$fa" "10.210.$i.1/24" "fd21:$i::1/64"; inner "$b" "$fb" "10.210.$i.2/24" "fd21:$i::2/64"
+  # one reply wanted; ping keeps sending every 0.2 s until it comes or 15 s pass
+  if nsx "$a" ping -c 1 -i 0.2 -w 15 -q "10.210.$i.2" >/dev/null 2>&1; then
+    R[firstping,$impl]=$(( $(now_ms) - t0 ))
+  else
+    echo "  $impl: no ping reply through the tunnel within 15 s"; return 1
+  fi
 }
 
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+cpu_ticks() { # cpu_ticks PID... : utime+stime (clock ticks) summed over the processes
+  local p s=0 t
+  for p in "$@"; do
+    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}')
+    s=$(( s + ${t:-0} ))
+  done
+  echo "$s"
+}
+HZ=$(getconf CLK_TCK)
 
-echo "== throughput (iperf3 TCP, ${SECS}s, MTU 1420)"
-pair wgjs 81; JS_FIRST=$FIRST_PING_MS
-JS_MBPS=$(iperf "$NB" "$NA" "10.210.81.2")
-JS_PID=$(pgrep -f "wgjs -f $FA\$" | head -1)
-pair wggo 82; GO_FIRST=$FIRST_PING_MS
-GO_MBPS=$(iperf "$NB" "$NA" "10.210.82.2")
-GO_PID=$(pgrep -f "wireguard-go -f $FA\$" | head -1)
-printf '  wgjs          %8s Mbit/s\n  wireguard-go  %8s Mbit/s\n  ratio wgjs/wireguard-go %s\n' "$JS_MBPS" "$GO_MBPS" \
-  "$(python3 -c "print('%.3f' % ($JS_MBPS/$GO_MBPS))" 2>/dev/null || echo n/a)"
-printf '== time from wg set to first ping reply: wgjs %d ms, wireguard-go %d ms\n' "$JS_FIRST" "$GO_FIRST"
+# iperf SERVER_NS CLIENT_NS ADDR JSON [iperf3 client args...] : one bounded iperf3 run; the client's
+# JSON report goes to JSON. The server serves one test (-1), is bounded by timeout, and is killed.
+iperf() {
+  local sn=$1 cn=$2 addr=$3 json=$4 spid i rc
+  shift 4
+  ip netns exec "$sn" timeout $(( SECS + 90 )) iperf3 -s -1 >/dev/null 2>&1 &
+  spid=$!
+  for i in $(seq 1 50); do
+    ip netns exec "$sn" ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && break
+    sleep 0.1
+  done
+  ip netns exec "$cn" timeout $(( SECS + 60 )) iperf3 -c "$addr" -t "$SECS" -J "$@" >"$json" 2>/dev/null
+  rc=$?
+  kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+  return $rc
+}
 
+# jfig JSON WHAT : figures from an iperf3 client JSON report ("n/a" if absent or failed)
+jfig() {
+  python3 - "$1" "$2" <<'PY' 2>/dev/null || echo "n/a"
+import json, sys
+d = json.load(open(sys.argv[1])); w = sys.argv[2]
+if d.get("error"): raise SystemExit(1)
+e = d["end"]; r = e["sum_received"]
+if w == "mbps": print("%.1f" % (r["bits_per_second"] / 1e6))
+elif w == "bytes": print(int(r["bytes"]))
+elif w == "pps": print("%.0f" % ((r["packets"] - r["lost_packets"]) / r["seconds"]))
+elif w == "sentpps": print("%.0f" % (e["sum_sent"]["packets"] / e["sum_sent"]["seconds"]))
+elif w == "loss": print("%.1f" % r["lost_percent"])
+elif w == "rxpkts": print(int(r["packets"] - r["lost_packets"]))
+PY
+}
+jerr() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("error",""))' "$1" 2>/dev/null; }
+
+# tcp IMPL DIR : DIR ab = client in A sends to server in B; ba = same namespaces, iperf3 -R
+tcp() {
+  local impl=$1 dir=$2 json=$TMP/tcp-$1-$2.json c0 c1 extra=() bytes mbps
+  [ "$dir" = ba ] && extra=(-R)
+  c0=$(cpu_ticks "${PA[$impl]}" "${PB[$impl]}")
+  iperf "${NB[$impl]}" "${NA[$impl]}" "${TB[$impl]}" "$json" "${extra[@]}"
+  c1=$(cpu_ticks "${PA[$impl]}" "${PB[$impl]}")
+  mbps=$(jfig "$json" mbps); bytes=$(jfig "$json" bytes)
+  R[tcp_$dir,$impl]=$mbps
+  if [ "$bytes" != n/a ] && [ "$bytes" -gt 0 ]; then
+    R[cpu_$dir,$impl]=$(awk -v t=$(( c1 - c0 )) -v hz="$HZ" -v b="$bytes" 'BEGIN { v = t / hz / (b / 1e9); printf (v >= 100 ? "%.0f" : "%.2f"), v }')
+    printf '  %-15s %-4s %9s Mbit/s  (%d bytes, daemons %.2f CPU s: %s CPU s/GB)\n' "${NAME[$impl]}" "$dir" "$mbps" \
+      "$bytes" "$(awk -v t=$(( c1 - c0 )) -v hz="$HZ" 'BEGIN { print t / hz }')" "${R[cpu_$dir,$impl]}"
+  else
+    printf '  %-15s %-4s failed: %s\n' "${NAME[$impl]}" "$dir" "$(na "$(jerr "$json")")"
+  fi
+}
+
+udp() { # udp IMPL : 64-byte datagrams A -> B, offered as fast as the client can send
+  local impl=$1 json=$TMP/udp-$1.json c0 c1 rx
+  c0=$(cpu_ticks "${PA[$impl]}" "${PB[$impl]}")
+  iperf "${NB[$impl]}" "${NA[$impl]}" "${TB[$impl]}" "$json" -u -l 64 -b 0
+  c1=$(cpu_ticks "${PA[$impl]}" "${PB[$impl]}")
+  R[udp_pps,$impl]=$(jfig "$json" pps); R[udp_loss,$impl]=$(jfig "$json" loss); rx=$(jfig "$json" rxpkts)
+  if [ "${R[udp_pps,$impl]}" != n/a ]; then
+    [ "$rx" != n/a ] && [ "$rx" -gt 0 ] && \
+      R[udp_cpu,$impl]=$(awk -v t=$(( c1 - c0 )) -v hz="$HZ" -v n="$rx" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')
+    printf '  %-15s %9s pkt/s received of %s pkt/s sent, loss %s%%, daemons %s CPU us per packet received\n' \
+      "${NAME[$impl]}" "${R[udp_pps,$impl]}" "$(jfig "$json" sentpps)" "${R[udp_loss,$impl]}" "$(na "${R[udp_cpu,$impl]:-}")"
+  else
+    printf '  %-15s failed: %s\n' "${NAME[$impl]}" "$(na "$(jerr "$json")")"
+  fi
+}
+
+# ---------------------------------------------------------------- pairs
+echo "== pairs (wg set -> first ping reply)"
+UP=()
+idx=81
+for impl in "${IMPLS[@]}"; do
+  if pair "$impl" "$idx"; then UP+=("$impl"); printf '  %-15s %6s ms\n' "${NAME[$impl]}" "${R[firstping,$impl]}"
+  else echo "  ${NAME[$impl]}: pair did not come up; its datapath figures are n/a"; fi
+  idx=$((idx + 1))
+done
+
+echo "== TCP throughput (iperf3, ${SECS}s per run, tunnel MTU 1420; ab = A->B, ba = B->A via -R)"
+for dir in ab ba; do
+  for impl in "${UP[@]}"; do tcp "$impl" "$dir"; done
+done
+
+echo "== UDP 64-byte datagrams (iperf3 -u -l 64 -b 0, ${SECS}s, A->B)"
+for impl in "${UP[@]}"; do udp "$impl"; done
+
+# ---------------------------------------------------------------- memory and 1,000 peers
 echo "== memory and 1,000 peers"
-M=$(ns mem); FM="bm$TAG"
-start wgjs "$M" "$FM"; MJ=${PIDS[-1]}
-FG="bg$TAG"; start wggo "$M" "$FG"; MG=${PIDS[-1]}
-sleep 0.5
-IDLE_JS=$(rss_kb "$MJ"); IDLE_GO=$(rss_kb "$MG")
-conf=$(mktemp); chmod 600 "$conf"
+M=$(ns mem)
+conf=$TMP/peers.conf
 python3 - "$conf" <<'PY'
 import base64, os, sys
 lines = ["[Interface]", "PrivateKey = " + base64.b64encode(os.urandom(32)).decode(), "ListenPort = 51999", ""]
@@ -63,15 +223,117 @@ for i in range(1000):
               "AllowedIPs = 10.%d.%d.0/24" % (100 + i // 256, i % 256), "Endpoint = 192.0.2.%d:51820" % (1 + i % 250), ""]
 open(sys.argv[1], "w").write("\n".join(lines))
 PY
-sed -i 's/ListenPort = 51999/ListenPort = 51998/' "$conf"
-T0=$(now_ms); nsx "$M" "$WG" setconf "$FM" "$conf"; JS_SETCONF=$(( $(now_ms) - T0 ))
-sed -i 's/ListenPort = 51998/ListenPort = 51997/' "$conf"
-T0=$(now_ms); nsx "$M" "$WG" setconf "$FG" "$conf"; GO_SETCONF=$(( $(now_ms) - T0 ))
-rm -f "$conf"
+chmod 600 "$conf"
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+declare -A MP MF
+port=51990
+for impl in "${IMPLS[@]}"; do
+  MF[$impl]="bm$TAG${impl:0:1}"
+  bstart "$impl" "$M" "${MF[$impl]}" && MP[$impl]=$LASTPID
+done
 sleep 0.5
-FULL_JS=$(rss_kb "$MJ"); FULL_GO=$(rss_kb "$MG")
-printf '  RSS idle:             wgjs %6d KiB   wireguard-go %6d KiB\n' "$IDLE_JS" "$IDLE_GO"
-printf '  RSS with 1,000 peers: wgjs %6d KiB   wireguard-go %6d KiB\n' "$FULL_JS" "$FULL_GO"
-printf '  per peer:             wgjs %6d B     wireguard-go %6d B\n' $(( (FULL_JS - IDLE_JS) * 1024 / 1000 )) $(( (FULL_GO - IDLE_GO) * 1024 / 1000 ))
-printf '  setconf 1,000 peers:  wgjs %6d ms    wireguard-go %6d ms\n' "$JS_SETCONF" "$GO_SETCONF"
+for impl in "${!MP[@]}"; do R[rss_idle,$impl]=$(rss_kb "${MP[$impl]}"); done
+for impl in "${IMPLS[@]}"; do
+  [ -n "${MP[$impl]:-}" ] || continue
+  port=$((port + 1))
+  sed "s/^ListenPort = .*/ListenPort = $port/" "$conf" >"$conf.$impl"; chmod 600 "$conf.$impl"
+  t0=$(now_ms)
+  if nsx "$M" "$WG" setconf "${MF[$impl]}" "$conf.$impl"; then R[setconf,$impl]=$(( $(now_ms) - t0 ))
+  else echo "  ${NAME[$impl]}: setconf of 1,000 peers failed"; fi
+done
+sleep 0.5
+for impl in "${IMPLS[@]}"; do
+  [ -n "${MP[$impl]:-}" ] || continue
+  R[rss_full,$impl]=$(rss_kb "${MP[$impl]}")
+  n=$(nsx "$M" "$WG" show "${MF[$impl]}" peers 2>/dev/null | wc -l)
+  [ "$n" = 1000 ] || echo "  ${NAME[$impl]}: $n peers configured (1000 expected)"
+  idle=${R[rss_idle,$impl]:-}; full=${R[rss_full,$impl]:-}
+  [ -n "$idle" ] && [ -n "$full" ] && R[perpeer,$impl]=$(( (full - idle) * 1024 / 1000 ))
+  printf '  %-15s RSS idle %6s KiB, with 1,000 peers %6s KiB, %6s B/peer, setconf %6s ms\n' "${NAME[$impl]}" \
+    "$(na "${R[rss_idle,$impl]:-}")" "$(na "${R[rss_full,$impl]:-}")" "$(na "${R[perpeer,$impl]:-}")" "$(na "${R[setconf,$impl]:-}")"
+done
+
+# ---------------------------------------------------------------- handshake.sh (another script)
+HS_KEYS=()
+declare -A HS
+if [ -f test/bench/handshake.sh ]; then
+  echo "== test/bench/handshake.sh"
+  WGGO_SID=$SID WGJS_BIN=$WGJS BENCH_SECONDS=$SECS timeout "${BENCH_HANDSHAKE_TIMEOUT:-600}" \
+    bash test/bench/handshake.sh >"$TMP/hs.out" 2>&1
+  rc=$?
+  sed 's/^/  /' "$TMP/hs.out"
+  [ "$rc" = 0 ] || echo "  (handshake.sh exited with status $rc)"
+  while IFS= read -r line; do
+    kv=${line#BENCH }; k=${kv%%=*}; v=${kv#*=}
+    if [ -z "$k" ] || [ "$k" = "$kv" ]; then continue; fi
+    [ -n "${HS[$k]+x}" ] || HS_KEYS+=("$k")
+    HS[$k]=$v
+  done < <(grep '^BENCH [^ =]*=' "$TMP/hs.out")
+fi
+
+# ---------------------------------------------------------------- table
+ratio() { # ratio A B -> A/B to 3 significant digits, or n/a
+  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
+    if (a ~ /^-?[0-9.]+$/ && b ~ /^-?[0-9.]+$/ && b + 0 != 0) printf "%.3g", a / b; else printf "n/a" }'
+}
+cell() { na "${R[$1,$2]:-}"; }
+row() { # row KEY LABEL [noratio]
+  local k=$1 l=$2 r1 r2
+  r1=$(ratio "${R[$k,wgjs]:-}" "${R[$k,bookworm]:-}"); r2=$(ratio "${R[$k,wgjs]:-}" "${R[$k,sid]:-}")
+  [ -z "${3:-}" ] || { r1=-; r2=-; }
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$l" "$(cell "$k" wgjs)" "$(cell "$k" bookworm)" "$(cell "$k" sid)" "$r1" "$r2"
+}
+# handshake.sh keys naming an implementation (a wgjs / bookworm / sid token, e.g. hs_per_s_wgjs)
+# go into the main table, grouped by the rest of the key; the others get a table of their own
+HS_ROWS=(); HS_OTHER=()
+for k in "${HS_KEYS[@]}"; do
+  impl=""; rest=""
+  IFS='_.-' read -r -a toks <<<"$k"
+  for t in "${toks[@]}"; do
+    case $t in
+      wgjs) impl=wgjs ;; bookworm) impl=bookworm ;; sid) impl=sid ;;
+      *) rest=${rest:+${rest}_}$t ;;
+    esac
+  done
+  if [ -n "$impl" ] && [ -n "$rest" ]; then
+    [ -n "${R[hs:$rest,wgjs]+x}${R[hs:$rest,bookworm]+x}${R[hs:$rest,sid]+x}" ] || HS_ROWS+=("$rest")
+    R[hs:$rest,$impl]=${HS[$k]}
+  else
+    HS_OTHER+=("$k")
+  fi
+done
+{
+  echo "Measured by \`npm run bench\` on $(date -u +%Y-%m-%d) ($MACHINE, shared: figures move from run to run;"
+  echo "all implementations measured back-to-back in the same run). wgjs: $VER_JS ($VER_JS_GIT);"
+  echo "bookworm wg-go: $(na "$VER_BW") (Debian $(na "$VER_BW_DEB")); sid wg-go: $(na "$VER_SID") (Debian $(na "$VER_SID_DEB"))."
+  echo "iperf3 ${SECS}s per run through a pair of daemons in two network namespaces joined by a veth; A->B: iperf3"
+  echo "client in A, B->A: iperf3 -R. CPU: utime+stime of both daemons over the run, per 10^9 bytes (TCP) or per"
+  echo "datagram received (UDP; the iperf3 client offering 64 B datagrams as fast as it can shares the 2 cores)."
+  echo
+  echo "| figure | wgjs | bookworm wg-go | sid wg-go | wgjs/bookworm | wgjs/sid |"
+  echo "|---|---|---|---|---|---|"
+  row tcp_ab "TCP A->B (Mbit/s)"
+  row tcp_ba "TCP B->A (Mbit/s)"
+  row udp_pps "UDP 64 B datagrams received (pkt/s)"
+  row udp_loss "UDP 64 B loss at full offered rate (%)" noratio
+  row udp_cpu "daemon CPU per 64 B datagram received (us)"
+  row cpu_ab "daemon CPU per GB, TCP A->B (s/GB)"
+  row cpu_ba "daemon CPU per GB, TCP B->A (s/GB)"
+  row firstping "wg set to first ping reply (ms)"
+  row rss_idle "RSS idle (KiB)"
+  row rss_full "RSS with 1,000 peers (KiB)"
+  row perpeer "RSS per peer (bytes)"
+  row setconf "setconf of 1,000 peers (ms)"
+  for k in "${HS_ROWS[@]}"; do row "hs:$k" "handshake.sh: $k"; done
+  if [ ${#HS_OTHER[@]} -gt 0 ]; then
+    echo
+    echo "| handshake.sh figure | value |"
+    echo "|---|---|"
+    for k in "${HS_OTHER[@]}"; do echo "| $k | ${HS[$k]} |"; done
+  fi
+} >"$TMP/table.md"
+echo "== table (also in build/bench/last.md)"
+cat "$TMP/table.md"
+cp "$TMP/table.md" "$OUT/last.md"
 echo "bench: done"
+exit 0
