@@ -167,8 +167,8 @@ bench_impl() { # bench_impl KEY BIN IDX
 }
 
 bench_impl wgjs "$WGJS" 91
-bench_impl wggo /usr/bin/wireguard-go 92
-[ -n "${WGGO_SID:-}" ] && bench_impl wggosid "$WGGO_SID" 93
+bench_impl bookworm /usr/bin/wireguard-go 92
+[ -n "${WGGO_SID:-}" ] && bench_impl sid "$WGGO_SID" 93
 
 echo "== handshake summary (responder side; CPU = daemon utime+stime; this machine is shared, so noisy)"
 printf '  %-9s %12s %16s %22s %16s %16s\n' impl "cpu ms/hs" "hs/s kept up" "resp/s beyond (at)" "junk/cpu-s" "mac1/cpu-s"
