@@ -11,7 +11,7 @@ QJS_TARGET_DEFS = -DQJS_DISABLE_PARSER -D__STDC_NO_ATOMICS__=1
 # The test binary keeps line numbers so failures point into build/js/test.mjs.
 QJSC_FLAGS = -ss
 QJSC_TEST_FLAGS = -s
-WGJS_NATIVE_SOURCES = main.c sys.c
+WGJS_NATIVE_SOURCES = main.c sys.c io.c
 WGJS_CFLAGS = -Os -D_GNU_SOURCE -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 WGJS_LDFLAGS = -static -Wl,--gc-sections -s
 WGJS_LIBS = -lm
