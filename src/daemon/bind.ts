@@ -49,6 +49,7 @@ export function openBind(port: number, fwmark: number): BindSockets | number {
   return -sys.errno.EADDRINUSE!;
 }
 
+/** Closes both sockets; flush the transport first (a queued datagram names its fd). */
 export function closeBind(b: BindSockets): void {
   if (b.fd4 >= 0) sys.close(b.fd4);
   if (b.fd6 >= 0) sys.close(b.fd6);
@@ -56,17 +57,24 @@ export function closeBind(b: BindSockets): void {
   b.fd6 = -1;
 }
 
-/** Transport over the current sockets (the daemon swaps `sockets` on rebind). */
+/**
+ * Transport over the current sockets (the daemon swaps `sockets` on rebind). `send` only queues
+ * the datagram in the C send queue (src/native/io.c, a copy: the caller may reuse `buf` at once);
+ * the owner calls `flush()` before its event-loop callback returns.
+ */
 export class UdpTransport implements Transport {
   sockets: BindSockets = { fd4: -1, fd6: -1, port: 0, fwmark: 0 };
   send(buf: Uint8Array, off: number, len: number, ep: Uint8Array): boolean {
     const fd = ep[0] === 4 ? this.sockets.fd4 : ep[0] === 6 ? this.sockets.fd6 : -1;
     if (fd < 0) return false;
     try {
-      return sys.udpSend(fd, buf, off, len, ep) >= 0;
+      return sys.udpQueue(fd, buf, off, len, ep);
     } catch {
-      // unreachable network, no route, ...: a lost datagram, like any other
-      return false;
+      return false; // a bad range or record: nothing queued
     }
+  }
+  /** Sends everything queued (sendmmsg per socket); per-datagram errors are lost datagrams. */
+  flush(): number {
+    return sys.udpFlush();
   }
 }

@@ -31,7 +31,14 @@ const SOCKET_DIR = '/var/run/wireguard';
 const DEFAULT_MTU = 1420;
 const HEADROOM = 16; // transport header written in front of the packet (in-place encryption)
 const MAX_PACKET = 65535;
-const BATCH = 64; // datagrams/packets drained per readiness callback before yielding
+const BATCH = 64; // TUN packets drained per readiness callback before yielding
+// UDP receive arena: one recvmmsg per readiness callback fills up to RX_SLOTS slots of RX_SLOT
+// bytes. 65536 holds any UDP datagram (so a peer with a large MTU is never truncated); the 4 MiB
+// are virtual: the arena is one fresh mmap (musl's calloc does not touch it) and the kernel only
+// backs the pages datagrams are written to, ~2 pages per slot for 1.5 KB datagrams (~0.5 MiB).
+const RX_SLOTS = 64;
+const RX_SLOT = 65536;
+const EP = 40; // endpoint record size
 const RERESOLVE_CHECK_MS = 10_000; // daemon clock: how often names are considered
 const RESOLVE_TIMEOUT_MS = 30_000; // real time: a resolver child running longer is killed
 
@@ -87,11 +94,15 @@ class Daemon {
   readonly tunOut = new TunOut();
   readonly device: Device;
   readonly uapi: UapiServer;
-  readonly reactor = new Reactor();
+  // every dispatch round ends by sending the datagrams its handlers queued
+  readonly reactor = new Reactor(() => this.flush());
   // packet buffers: allocated once, reused for every packet
   readonly tunBuf = new Uint8Array(HEADROOM + MAX_PACKET + 64);
-  readonly udpBuf = new Uint8Array(MAX_PACKET + 64);
-  readonly ep = new Uint8Array(40);
+  readonly rxArena = new Uint8Array(RX_SLOTS * RX_SLOT);
+  readonly rxLens = new Int32Array(RX_SLOTS);
+  readonly rxEps = new Uint8Array(RX_SLOTS * EP);
+  // one 40-byte view per slot, made once: per datagram nothing is allocated
+  readonly rxEpViews: Uint8Array[] = Array.from({ length: RX_SLOTS }, (_, i) => this.rxEps.subarray(i * EP, i * EP + EP));
   timer: unknown = null;
   timerAt = Infinity;
   stopping = false;
@@ -99,9 +110,28 @@ class Daemon {
   readonly onTun = (): void => this.drainTun();
   readonly onUdp4 = (): void => this.drainUdp(this.transport.sockets.fd4);
   readonly onUdp6 = (): void => this.drainUdp(this.transport.sockets.fd6);
-  readonly onTimer = (): void => this.fireTimers();
-  readonly onWatch = (): void => this.watch();
-  readonly onReresolve = (): void => this.reresolveCheck();
+  // os.setTimeout callbacks flush like reactor rounds do (no datagram waits past its callback)
+  readonly onTimer = (): void => {
+    try {
+      this.fireTimers();
+    } finally {
+      this.flush();
+    }
+  };
+  readonly onWatch = (): void => {
+    try {
+      this.watch();
+    } finally {
+      this.flush();
+    }
+  };
+  readonly onReresolve = (): void => {
+    try {
+      this.reresolveCheck();
+    } finally {
+      this.flush();
+    }
+  };
   // endpoint names (OpenWrt UCI) and their re-resolution
   readonly uci: UciView;
   readonly reresolver: Reresolver;
@@ -160,7 +190,13 @@ class Daemon {
     });
     os.setTimeout(this.onWatch, 1000);
     os.setTimeout(this.onReresolve, RERESOLVE_CHECK_MS / this.scale);
+    this.flush();
     this.log.verbose(`(${this.name}) device started, UAPI at ${this.sockPath}`);
+  }
+
+  /** Sends the datagrams queued by the transport; called at the end of every callback. */
+  flush(): void {
+    this.transport.flush();
   }
 
   /** Starts a child without waiting for it (hooks, ubus); never throws into the datapath. */
@@ -269,6 +305,7 @@ class Daemon {
     const old = this.transport.sockets;
     if (old.fd4 >= 0) this.reactor.remove(old.fd4);
     if (old.fd6 >= 0) this.reactor.remove(old.fd6);
+    this.flush(); // queued datagrams name the old fds: out before they close
     if (old !== b) closeBind(old);
     this.transport.sockets = b;
     if (b.fd4 >= 0) this.reactor.onRead(b.fd4, this.onUdp4);
@@ -316,18 +353,20 @@ class Daemon {
     this.schedule();
   }
 
+  /** One recvmmsg of up to RX_SLOTS datagrams per readiness callback (then other fds get a turn). */
   private drainUdp(fd: number): void {
-    const buf = this.udpBuf;
-    const ep = this.ep;
-    for (let i = 0; i < BATCH; i++) {
-      let n: number;
-      try {
-        n = sys.udpRecv(fd, buf, 0, MAX_PACKET, ep);
-      } catch {
-        break; // e.g. ICMP errors reported on the socket: nothing to do
-      }
-      if (n < 0) break;
-      this.device.receiveUdp(buf, 0, n, ep);
+    const arena = this.rxArena;
+    const lens = this.rxLens;
+    const eps = this.rxEpViews;
+    let n: number;
+    try {
+      n = sys.udpRecvBatch(fd, arena, RX_SLOT, RX_SLOTS, lens, this.rxEps);
+    } catch {
+      n = 0; // e.g. ICMP errors reported on the socket: nothing to do
+    }
+    for (let i = 0; i < n; i++) {
+      const len = lens[i]!;
+      if (len >= 0) this.device.receiveUdp(arena, i * RX_SLOT, len, eps[i]!);
     }
     this.schedule();
   }
@@ -385,6 +424,7 @@ class Daemon {
     } catch {
       /* shutting down anyway */
     }
+    this.flush();
     const st = sys.stat(this.sockPath);
     if (st && st[1] === this.sockIno) sys.unlink(this.sockPath);
     std.exit(code);

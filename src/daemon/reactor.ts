@@ -2,6 +2,8 @@
 // our handlers. (quickjs-ng 0.17's poll loop only looks at the first N of its pollfds after
 // poll() reports N ready, so several os.setReadHandler registrations can starve each other; with
 // a single registration that cannot happen.) Timers and signals stay with qjs:os.
+// `after` runs at the end of every dispatch round, even when a handler threw: the daemon flushes
+// its queued datagrams there, so nothing sent by a handler waits past this callback.
 import * as os from 'qjs:os';
 import * as sys from 'wgjs:sys';
 import { readU32LE } from '../util/bytes.ts';
@@ -17,7 +19,7 @@ export class Reactor {
   private readonly events = new Uint8Array(64 * 8);
   private readonly onReady = (): void => this.dispatch();
 
-  constructor() {
+  constructor(private readonly after: () => void = () => {}) {
     this.epfd = sys.epollCreate();
     os.setReadHandler(this.epfd, this.onReady);
   }
@@ -49,17 +51,21 @@ export class Reactor {
   }
 
   private dispatch(): void {
-    const n = sys.epollWait(this.epfd, this.events, 0);
-    for (let i = 0; i < n; i++) {
-      const fd = readU32LE(this.events, 8 * i);
-      const flags = this.events[8 * i + 4]!;
-      const h = this.handlers.get(fd);
-      if (!h) continue;
-      if (flags & 5) h.read();
-      if (flags & 2 && h.write) {
-        const again = this.handlers.get(fd);
-        if (again && again.write) again.write();
+    try {
+      const n = sys.epollWait(this.epfd, this.events, 0);
+      for (let i = 0; i < n; i++) {
+        const fd = readU32LE(this.events, 8 * i);
+        const flags = this.events[8 * i + 4]!;
+        const h = this.handlers.get(fd);
+        if (!h) continue;
+        if (flags & 5) h.read();
+        if (flags & 2 && h.write) {
+          const again = this.handlers.get(fd);
+          if (again && again.write) again.write();
+        }
       }
+    } finally {
+      this.after();
     }
   }
 }

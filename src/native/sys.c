@@ -72,6 +72,11 @@ static JSValue throw_errno(JSContext *ctx, int e, const char *what)
     return JS_Throw(ctx, err);
 }
 
+JSValue wgjs_throw_errno(JSContext *ctx, int e, const char *what)
+{
+    return throw_errno(ctx, e, what);
+}
+
 static int get_int(JSContext *ctx, JSValueConst v, int *out)
 {
     return JS_ToInt32(ctx, out, v);
@@ -83,10 +88,12 @@ static uint8_t *get_range(JSContext *ctx, JSValueConst buf, JSValueConst joff, J
 {
     size_t size;
     int off, len;
-    uint8_t *p = JS_GetUint8Array(ctx, &size, buf);
-    if (!p)
-        return NULL;
+    uint8_t *p;
+    /* the numbers first: converting them may run JS (valueOf), which could detach the buffer */
     if (get_int(ctx, joff, &off) || get_int(ctx, jlen, &len))
+        return NULL;
+    p = JS_GetUint8Array(ctx, &size, buf);
+    if (!p)
         return NULL;
     if (off < 0 || len < 0 || (size_t)off + (size_t)len > size) {
         JS_ThrowRangeError(ctx, "buffer range out of bounds");
@@ -273,20 +280,16 @@ static JSValue js_setNonBlocking(JSContext *ctx, JSValueConst this_val, int argc
 /* Endpoint record (40 bytes), written byte by byte so it is the same on every endianness:
  *   [0] family 4|6  [1] 0  [2..3] remote port big-endian  [4..19] remote address
  *   [20..35] local address  [36..39] local ifindex little-endian */
-#define EP_SIZE 40
+#define EP_SIZE WGJS_EP_SIZE /* the endpoint record: layout in sys.d.ts, helpers in io.c */
 
 static void put_u32le(uint8_t *p, uint32_t v)
 {
     p[0] = v & 255; p[1] = (v >> 8) & 255; p[2] = (v >> 16) & 255; p[3] = (v >> 24) & 255;
 }
-static uint32_t get_u32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
 
 static JSValue js_udpOpen(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    int family, port, mark, fd, one = 1, bufsz = 1 << 20;
+    int family, port, mark, fd, one = 1;
     if (get_int(ctx, argv[0], &family) || get_int(ctx, argv[1], &port) || get_int(ctx, argv[2], &mark))
         return JS_EXCEPTION;
     if ((family != 4 && family != 6) || port < 0 || port > 65535)
@@ -294,8 +297,7 @@ static JSValue js_udpOpen(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return throw_errno(ctx, errno, "socket");
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+    wgjs_sockbufs(fd);
     if (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
         goto fail;
     if (family == 4) {
@@ -364,19 +366,14 @@ static uint8_t *get_ep(JSContext *ctx, JSValueConst v)
     return p;
 }
 
-static union {
-    struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
-} cbuf;
-
 static JSValue js_udpRecv(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     int fd, len;
     uint8_t *p, *ep;
-    struct sockaddr_storage ss;
+    wgjs_sockaddr ss;
+    wgjs_ctlbuf ctl;
     struct iovec iov;
     struct msghdr mh;
-    struct cmsghdr *c;
     ssize_t r;
     if (get_int(ctx, argv[0], &fd))
         return JS_EXCEPTION;
@@ -393,8 +390,8 @@ static JSValue js_udpRecv(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     mh.msg_namelen = sizeof(ss);
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    mh.msg_control = cbuf.buf;
-    mh.msg_controllen = sizeof(cbuf.buf);
+    mh.msg_control = ctl.buf;
+    mh.msg_controllen = sizeof(ctl.buf);
     do
         r = recvmsg(fd, &mh, 0);
     while (r < 0 && errno == EINTR);
@@ -403,44 +400,8 @@ static JSValue js_udpRecv(JSContext *ctx, JSValueConst this_val, int argc, JSVal
             return JS_NewInt32(ctx, -1);
         return throw_errno(ctx, errno, "recvmsg");
     }
-    memset(ep, 0, EP_SIZE);
-    if (ss.ss_family == AF_INET) {
-        struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
-        uint16_t port = ntohs(sa->sin_port);
-        ep[0] = 4;
-        ep[2] = port >> 8;
-        ep[3] = port & 255;
-        memcpy(ep + 4, &sa->sin_addr, 4);
-    } else if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
-        uint16_t port = ntohs(sa->sin6_port);
-        ep[0] = 6;
-        ep[2] = port >> 8;
-        ep[3] = port & 255;
-        memcpy(ep + 4, &sa->sin6_addr, 16);
-    }
-    for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-            struct in_pktinfo pi;
-            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-            memcpy(ep + 20, &pi.ipi_spec_dst, 4);
-            put_u32le(ep + 36, (uint32_t)pi.ipi_ifindex);
-        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-            struct in6_pktinfo pi;
-            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-            memcpy(ep + 20, &pi.ipi6_addr, 16);
-            put_u32le(ep + 36, (uint32_t)pi.ipi6_ifindex);
-        }
-    }
+    wgjs_ep_from_msg(ep, &mh);
     return JS_NewInt32(ctx, (int)r);
-}
-
-static int any_nonzero(const uint8_t *p, int n)
-{
-    int d = 0;
-    for (int i = 0; i < n; i++)
-        d |= p[i];
-    return d != 0;
 }
 
 static JSValue js_udpSend(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -449,8 +410,8 @@ static JSValue js_udpSend(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     uint8_t *p, *ep;
     struct iovec iov;
     struct msghdr mh;
-    struct sockaddr_in sa4;
-    struct sockaddr_in6 sa6;
+    wgjs_sockaddr sa;
+    wgjs_ctlbuf ctl;
     ssize_t r = -1;
     if (get_int(ctx, argv[0], &fd))
         return JS_EXCEPTION;
@@ -463,58 +424,17 @@ static JSValue js_udpSend(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     if (ep[0] != 4 && ep[0] != 6)
         return throw_errno(ctx, EDESTADDRREQ, "udpSend");
     for (tries = 0; tries < 2; tries++) {
-        int sticky = ep[0] == 4 ? any_nonzero(ep + 20, 4) : any_nonzero(ep + 20, 16);
+        size_t cl = wgjs_ep_source(ep, &ctl);
         iov.iov_base = p;
         iov.iov_len = len;
         memset(&mh, 0, sizeof(mh));
         mh.msg_iov = &iov;
         mh.msg_iovlen = 1;
-        memset(cbuf.buf, 0, sizeof(cbuf.buf));
-        if (ep[0] == 4) {
-            memset(&sa4, 0, sizeof(sa4));
-            sa4.sin_family = AF_INET;
-            sa4.sin_port = htons((uint16_t)((ep[2] << 8) | ep[3]));
-            memcpy(&sa4.sin_addr, ep + 4, 4);
-            mh.msg_name = &sa4;
-            mh.msg_namelen = sizeof(sa4);
-            if (sticky) {
-                struct in_pktinfo pi;
-                struct cmsghdr *c;
-                memset(&pi, 0, sizeof(pi));
-                memcpy(&pi.ipi_spec_dst, ep + 20, 4);
-                mh.msg_control = cbuf.buf;
-                mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = IPPROTO_IP;
-                c->cmsg_type = IP_PKTINFO;
-                c->cmsg_len = CMSG_LEN(sizeof(pi));
-                memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-            }
-        } else {
-            memset(&sa6, 0, sizeof(sa6));
-            sa6.sin6_family = AF_INET6;
-            sa6.sin6_port = htons((uint16_t)((ep[2] << 8) | ep[3]));
-            memcpy(&sa6.sin6_addr, ep + 4, 16);
-            /* link-local peers need their scope: the interface the packet came in on */
-            if (ep[4] == 0xfe && (ep[5] & 0xc0) == 0x80)
-                sa6.sin6_scope_id = get_u32le(ep + 36);
-            mh.msg_name = &sa6;
-            mh.msg_namelen = sizeof(sa6);
-            if (sticky) {
-                struct in6_pktinfo pi;
-                struct cmsghdr *c;
-                memset(&pi, 0, sizeof(pi));
-                memcpy(&pi.ipi6_addr, ep + 20, 16);
-                if (ep[20] == 0xfe && (ep[21] & 0xc0) == 0x80)
-                    pi.ipi6_ifindex = get_u32le(ep + 36);
-                mh.msg_control = cbuf.buf;
-                mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = IPPROTO_IPV6;
-                c->cmsg_type = IPV6_PKTINFO;
-                c->cmsg_len = CMSG_LEN(sizeof(pi));
-                memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-            }
+        mh.msg_name = &sa;
+        mh.msg_namelen = wgjs_ep_dest(ep, &sa);
+        if (cl) {
+            mh.msg_control = ctl.buf;
+            mh.msg_controllen = cl;
         }
         do
             r = sendmsg(fd, &mh, 0);
@@ -523,7 +443,7 @@ static JSValue js_udpSend(JSContext *ctx, JSValueConst this_val, int argc, JSVal
             return JS_NewInt32(ctx, (int)r);
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return JS_NewInt32(ctx, -1);
-        if (sticky && (errno == EINVAL || errno == EADDRNOTAVAIL || errno == ENETUNREACH)) {
+        if (cl && wgjs_source_refused(errno)) {
             memset(ep + 20, 0, 20); /* the source address is gone: let routing choose */
             continue;
         }
@@ -1046,6 +966,8 @@ static int sys_init(JSContext *ctx, JSModuleDef *m)
     JS_SetModuleExport(ctx, m, "arch", JS_NewString(ctx, WGJS_ARCH));
     JS_SetModuleExport(ctx, m, "wgjsVersion", JS_NewString(ctx, WGJS_VERSION));
     JS_SetModuleExport(ctx, m, "littleEndian", JS_NewBool(ctx, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__));
+    if (JS_SetModuleExportList(ctx, m, wgjs_io_funcs, wgjs_io_funcs_count))
+        return -1;
     return JS_SetModuleExportList(ctx, m, sys_funcs, sizeof(sys_funcs) / sizeof(sys_funcs[0]));
 }
 
@@ -1061,5 +983,6 @@ JSModuleDef *js_init_module_sys(JSContext *ctx, const char *name)
     JS_AddModuleExport(ctx, m, "wgjsVersion");
     JS_AddModuleExport(ctx, m, "littleEndian");
     JS_AddModuleExportList(ctx, m, sys_funcs, sizeof(sys_funcs) / sizeof(sys_funcs[0]));
+    JS_AddModuleExportList(ctx, m, wgjs_io_funcs, wgjs_io_funcs_count);
     return m;
 }

@@ -35,7 +35,9 @@ declare module 'wgjs:sys' {
   //   [20..35] local (source) address the packet arrived on / should leave from; all zero = any
   //   [36..39] local interface index, little-endian u32 (0 = any)
   /** UDP socket of family 4|6 bound to port (0 = random), non-blocking, IPV6_V6ONLY on v6,
-   *  IP_PKTINFO / IPV6_RECVPKTINFO enabled, SO_MARK set when fwmark != 0. Returns fd. */
+   *  IP_PKTINFO / IPV6_RECVPKTINFO enabled, SO_MARK set when fwmark != 0, socket buffers of
+   *  4 MiB asked for (SO_RCVBUFFORCE/SO_SNDBUFFORCE as root, else capped by net.core.*mem_max).
+   *  Returns fd. */
   export function udpOpen(family: 4 | 6, port: number, fwmark: number): number;
   export function udpLocalPort(fd: number): number;
   export function setMark(fd: number, fwmark: number): void;
@@ -46,6 +48,33 @@ declare module 'wgjs:sys' {
    *  source (IP_PKTINFO/IPV6_PKTINFO) when set; if the kernel refuses that source (EINVAL,
    *  EADDRNOTAVAIL) it clears ep[20..39] and retries once without. Returns bytes or -1 on EAGAIN. */
   export function udpSend(fd: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): number;
+
+  // --- batched UDP (src/native/io.c) ---
+  /** recvmmsg(MSG_DONTWAIT) of up to maxMsgs (1..128) datagrams: datagram i goes to
+   *  arena[i*slotSize ...], its length to lens[i] (-1 if it was longer than slotSize: truncated,
+   *  skip it), its endpoint record (as udpRecv's `ep`) to eps[i*40 .. i*40+40). Returns the count,
+   *  -1 on EAGAIN. Throws RangeError/TypeError on bad arguments (arena < maxMsgs*slotSize, lens
+   *  not an Int32Array of >= maxMsgs, eps < maxMsgs*40, slotSize not in 1..1 MiB), before any
+   *  I/O; other socket errors throw like udpRecv. */
+  export function udpRecvBatch(fd: number, arena: Uint8Array, slotSize: number, maxMsgs: number, lens: Int32Array, eps: Uint8Array): number;
+  /** Copies buf[off..off+len) and its addresses (from `ep`, as udpSend reads them) into a C send
+   *  queue (128 slots of 2048 bytes; a full queue flushes itself). A datagram larger than a slot
+   *  is sent at once with sendmsg, after everything queued before it. Returns true if queued or
+   *  sent. Bad arguments throw (RangeError; an ep whose family is not 4|6: EDESTADDRREQ) and
+   *  queue nothing.
+   *  Source addresses: when udpFlush finds the kernel refusing a datagram's source (EINVAL,
+   *  EADDRNOTAVAIL, ENETUNREACH) it resends that datagram once without it, and every later
+   *  queued one with the same source too, and remembers the source for 1 s: udpQueue then clears
+   *  ep[20..39] of a record carrying it (the caller's record, as udpSend clears it at once), so a
+   *  peer's stored endpoint forgets the refused source at its next send. */
+  export function udpQueue(fd: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): boolean;
+  /** Sends everything queued with sendmmsg, per fd in queue order, continuing after a partial
+   *  send. Never throws: a datagram the kernel refuses is lost (EAGAIN: the rest of that fd's
+   *  group is dropped too, its send buffer is full). Returns how many datagrams left. Flush
+   *  before closing a socket that has datagrams queued (its fd number could be reused). */
+  export function udpFlush(): number;
+  /** How many datagrams are queued (tests). */
+  export function udpQueued(): number;
 
   // --- UNIX stream sockets (UAPI) ---
   /** socket+bind+listen on path (caller handles stale sockets); non-blocking listener. */

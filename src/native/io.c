@@ -1,0 +1,504 @@
+/* wgjs:sys — batched datagram I/O (exported through wgjs:sys; see sys.d.ts).
+ *
+ * Receive: udpRecvBatch() reads up to maxMsgs datagrams with one recvmmsg(MSG_DONTWAIT) into
+ * fixed slots of a caller's arena, with per-datagram lengths and 40-byte endpoint records.
+ *
+ * Send: udpQueue() copies a datagram and its addresses (from the endpoint record) into a static
+ * C queue; udpFlush() sends the queue with sendmmsg, one group per fd in queue order. Nothing in
+ * here throws on a per-datagram error: a datagram the kernel refuses is a lost datagram.
+ *
+ * The endpoint helpers (record <-> msghdr) are shared with sys.c's udpRecv/udpSend. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "quickjs.h"
+#include "sys.h"
+
+/* ---------------------------------------------------------------- endpoint records
+ * [0] family 4|6  [1] 0  [2..3] remote port big-endian  [4..19] remote address
+ * [20..35] local address  [36..39] local ifindex little-endian (byte by byte: any endianness) */
+
+static void put_u32le(uint8_t *p, uint32_t v)
+{
+    p[0] = v & 255; p[1] = (v >> 8) & 255; p[2] = (v >> 16) & 255; p[3] = (v >> 24) & 255;
+}
+static uint32_t get_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+void wgjs_ep_from_msg(uint8_t *ep, const struct msghdr *mh)
+{
+    const struct sockaddr *sa = mh->msg_name;
+    struct cmsghdr *c;
+    memset(ep, 0, WGJS_EP_SIZE);
+    if (sa && sa->sa_family == AF_INET && mh->msg_namelen >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        uint16_t port = ntohs(s4->sin_port);
+        ep[0] = 4;
+        ep[2] = port >> 8;
+        ep[3] = port & 255;
+        memcpy(ep + 4, &s4->sin_addr, 4);
+    } else if (sa && sa->sa_family == AF_INET6 && mh->msg_namelen >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        uint16_t port = ntohs(s6->sin6_port);
+        ep[0] = 6;
+        ep[2] = port >> 8;
+        ep[3] = port & 255;
+        memcpy(ep + 4, &s6->sin6_addr, 16);
+    }
+    for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            memcpy(ep + 20, &pi.ipi_spec_dst, 4);
+            put_u32le(ep + 36, (uint32_t)pi.ipi_ifindex);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+                   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+            struct in6_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            memcpy(ep + 20, &pi.ipi6_addr, 16);
+            put_u32le(ep + 36, (uint32_t)pi.ipi6_ifindex);
+        }
+    }
+}
+
+socklen_t wgjs_ep_dest(const uint8_t *ep, wgjs_sockaddr *sa)
+{
+    uint16_t port = (uint16_t)((ep[2] << 8) | ep[3]);
+    memset(sa, 0, sizeof(*sa));
+    if (ep[0] == 4) {
+        sa->v4.sin_family = AF_INET;
+        sa->v4.sin_port = htons(port);
+        memcpy(&sa->v4.sin_addr, ep + 4, 4);
+        return sizeof(sa->v4);
+    }
+    sa->v6.sin6_family = AF_INET6;
+    sa->v6.sin6_port = htons(port);
+    memcpy(&sa->v6.sin6_addr, ep + 4, 16);
+    /* link-local peers need their scope: the interface the packet came in on */
+    if (ep[4] == 0xfe && (ep[5] & 0xc0) == 0x80)
+        sa->v6.sin6_scope_id = get_u32le(ep + 36);
+    return sizeof(sa->v6);
+}
+
+static int any_nonzero(const uint8_t *p, int n)
+{
+    int d = 0;
+    for (int i = 0; i < n; i++)
+        d |= p[i];
+    return d != 0;
+}
+
+int wgjs_ep_sticky(const uint8_t *ep)
+{
+    return ep[0] == 4 ? any_nonzero(ep + 20, 4) : ep[0] == 6 ? any_nonzero(ep + 20, 16) : 0;
+}
+
+size_t wgjs_ep_source(const uint8_t *ep, wgjs_ctlbuf *ctl)
+{
+    struct msghdr mh;
+    struct cmsghdr *c;
+    if (!wgjs_ep_sticky(ep))
+        return 0;
+    memset(ctl, 0, sizeof(*ctl));
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_control = ctl->buf;
+    mh.msg_controllen = sizeof(ctl->buf);
+    c = CMSG_FIRSTHDR(&mh);
+    if (ep[0] == 4) {
+        struct in_pktinfo pi;
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi_spec_dst, ep + 20, 4);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+        return CMSG_SPACE(sizeof(pi));
+    } else {
+        struct in6_pktinfo pi;
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi6_addr, ep + 20, 16);
+        if (ep[20] == 0xfe && (ep[21] & 0xc0) == 0x80)
+            pi.ipi6_ifindex = get_u32le(ep + 36);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+        return CMSG_SPACE(sizeof(pi));
+    }
+}
+
+/* The errors after which a datagram is retried once without its source address: the kernel
+ * refuses that source (the address is gone, or not usable on the route). */
+int wgjs_source_refused(int e)
+{
+    return e == EINVAL || e == EADDRNOTAVAIL || e == ENETUNREACH;
+}
+
+/* Socket buffers of the daemon's UDP sockets: a few MiB absorb bursts while the interpreter is
+ * busy (a handshake takes milliseconds). As root the FORCE variants pass net.core.[rw]mem_max;
+ * otherwise the plain ones are capped by it, silently. (The kernel doubles the value.) */
+#define SOCKBUF_BYTES (4 << 20)
+void wgjs_sockbufs(int fd)
+{
+    int v = SOCKBUF_BYTES;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+/* ---------------------------------------------------------------- argument helpers
+ * Every integer is converted first (JS_ToInt32 may run user code: valueOf), and only then are
+ * the arrays' pointers taken, so no JS code runs between taking a pointer and using it. */
+
+static int to_int(JSContext *ctx, JSValueConst v, int *out)
+{
+    if (!JS_IsNumber(v)) {
+        JS_ThrowTypeError(ctx, "expected a number");
+        return -1;
+    }
+    return JS_ToInt32(ctx, out, v);
+}
+
+/* Int32Array element pointer and element count */
+static int32_t *get_i32(JSContext *ctx, JSValueConst v, size_t *count)
+{
+    size_t off, len, per, abl;
+    uint8_t *base;
+    JSValue ab;
+    if (JS_GetTypedArrayType(v) != JS_TYPED_ARRAY_INT32) {
+        JS_ThrowTypeError(ctx, "expected an Int32Array");
+        return NULL;
+    }
+    ab = JS_GetTypedArrayBuffer(ctx, v, &off, &len, &per);
+    if (JS_IsException(ab))
+        return NULL;
+    base = JS_GetArrayBuffer(ctx, &abl, ab);
+    JS_FreeValue(ctx, ab);
+    if (!base || off + len > abl || (off & 3)) {
+        if (base)
+            JS_ThrowRangeError(ctx, "Int32Array out of bounds");
+        return NULL;
+    }
+    *count = len / 4;
+    return (int32_t *)(void *)(base + off);
+}
+
+/* ---------------------------------------------------------------- receive */
+
+#define RECV_MAX 128 /* datagrams per udpRecvBatch call at most */
+
+static struct mmsghdr rmsg[RECV_MAX];
+static struct iovec riov[RECV_MAX];
+static wgjs_sockaddr rname[RECV_MAX];
+static wgjs_ctlbuf rctl[RECV_MAX];
+
+/* udpRecvBatch(fd, arena, slotSize, maxMsgs, lens, eps) -> count, or -1 on EAGAIN */
+static JSValue js_udpRecvBatch(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int fd, slot, max, n, i;
+    size_t asize, nlens, esize;
+    uint8_t *arena, *eps;
+    int32_t *lens;
+    if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[2], &slot) || to_int(ctx, argv[3], &max))
+        return JS_EXCEPTION;
+    if (fd < 0)
+        return JS_ThrowRangeError(ctx, "udpRecvBatch: bad fd");
+    if (slot < 1 || slot > (1 << 20))
+        return JS_ThrowRangeError(ctx, "udpRecvBatch: slotSize must be 1..1048576");
+    if (max < 1 || max > RECV_MAX)
+        return JS_ThrowRangeError(ctx, "udpRecvBatch: maxMsgs must be 1..%d", RECV_MAX);
+    arena = JS_GetUint8Array(ctx, &asize, argv[1]);
+    if (!arena)
+        return JS_EXCEPTION;
+    lens = get_i32(ctx, argv[4], &nlens);
+    if (!lens)
+        return JS_EXCEPTION;
+    eps = JS_GetUint8Array(ctx, &esize, argv[5]);
+    if (!eps)
+        return JS_EXCEPTION;
+    if ((uint64_t)slot * (uint64_t)max > asize)
+        return JS_ThrowRangeError(ctx, "udpRecvBatch: arena smaller than maxMsgs * slotSize");
+    if (nlens < (size_t)max)
+        return JS_ThrowRangeError(ctx, "udpRecvBatch: lens shorter than maxMsgs");
+    if (esize < (size_t)max * WGJS_EP_SIZE)
+        return JS_ThrowRangeError(ctx, "udpRecvBatch: eps smaller than maxMsgs * 40");
+    for (i = 0; i < max; i++) {
+        struct msghdr *mh = &rmsg[i].msg_hdr;
+        riov[i].iov_base = arena + (size_t)i * (size_t)slot;
+        riov[i].iov_len = (size_t)slot;
+        mh->msg_name = &rname[i];
+        mh->msg_namelen = sizeof(rname[i]);
+        mh->msg_iov = &riov[i];
+        mh->msg_iovlen = 1;
+        mh->msg_control = rctl[i].buf;
+        mh->msg_controllen = sizeof(rctl[i].buf);
+        mh->msg_flags = 0;
+        rmsg[i].msg_len = 0;
+    }
+    do
+        n = recvmmsg(fd, rmsg, (unsigned)max, MSG_DONTWAIT, NULL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return JS_NewInt32(ctx, -1);
+        return wgjs_throw_errno(ctx, errno, "recvmmsg");
+    }
+    for (i = 0; i < n; i++) {
+        wgjs_ep_from_msg(eps + (size_t)i * WGJS_EP_SIZE, &rmsg[i].msg_hdr);
+        lens[i] = (rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)rmsg[i].msg_len;
+    }
+    return JS_NewInt32(ctx, n);
+}
+
+/* ---------------------------------------------------------------- send queue
+ * QUEUE_SLOTS datagrams of at most SLOT_BYTES each (a 1420-MTU transport datagram is 1452
+ * bytes; 2048 covers tunnel MTUs up to ~2000). 256 KiB of BSS: pages the kernel only backs once
+ * written. A larger datagram is sent at once with sendmsg, after the queue (order kept). */
+#define QUEUE_SLOTS 128
+#define SLOT_BYTES 2048
+
+struct qmsg {
+    int fd;
+    uint32_t len;
+    socklen_t namelen;
+    size_t ctllen; /* 0: no source address */
+    wgjs_sockaddr name;
+    wgjs_ctlbuf ctl;
+    uint8_t src[WGJS_EP_SIZE - 20]; /* ep[20..39]: the source, to recognize refusals */
+    uint8_t family;
+};
+
+static uint8_t qdata[QUEUE_SLOTS][SLOT_BYTES];
+static struct qmsg qmeta[QUEUE_SLOTS];
+static int qcount;
+static struct mmsghdr svec[QUEUE_SLOTS];
+static struct iovec siov[QUEUE_SLOTS];
+static uint8_t qtaken[QUEUE_SLOTS];
+static int qidx[QUEUE_SLOTS];
+
+/* Sources the kernel refused lately. The refusal shows up in udpFlush, after the caller's
+ * endpoint record may have changed, so it cannot be cleared there as udpSend clears it;
+ * instead udpQueue clears ep[20..39] of a record whose source is listed here (for
+ * REFUSED_MS), so the peer's stored endpoint forgets the source at its next send. */
+#define REFUSED_SLOTS 4
+#define REFUSED_MS 1000
+static struct {
+    uint8_t family;
+    uint8_t src[WGJS_EP_SIZE - 20];
+    int64_t until;
+} refused[REFUSED_SLOTS];
+static int refused_next, refused_used;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void refuse(uint8_t family, const uint8_t *src)
+{
+    int64_t until = now_ms() + REFUSED_MS;
+    for (int i = 0; i < refused_used; i++)
+        if (refused[i].family == family && !memcmp(refused[i].src, src, sizeof(refused[i].src))) {
+            refused[i].until = until;
+            return;
+        }
+    refused[refused_next].family = family;
+    memcpy(refused[refused_next].src, src, sizeof(refused[0].src));
+    refused[refused_next].until = until;
+    refused_next = (refused_next + 1) % REFUSED_SLOTS;
+    if (refused_used < REFUSED_SLOTS)
+        refused_used++;
+}
+
+static int is_refused(const uint8_t *ep)
+{
+    int64_t now = 0;
+    for (int i = 0; i < refused_used; i++) {
+        if (refused[i].family != ep[0] || memcmp(refused[i].src, ep + 20, sizeof(refused[i].src)))
+            continue;
+        if (!now)
+            now = now_ms();
+        return refused[i].until > now;
+    }
+    return 0;
+}
+
+static void fill_hdr(struct msghdr *mh, struct iovec *iov, struct qmsg *q, void *data)
+{
+    iov->iov_base = data;
+    iov->iov_len = q->len;
+    memset(mh, 0, sizeof(*mh));
+    mh->msg_name = &q->name;
+    mh->msg_namelen = q->namelen;
+    mh->msg_iov = iov;
+    mh->msg_iovlen = 1;
+    if (q->ctllen) {
+        mh->msg_control = q->ctl.buf;
+        mh->msg_controllen = q->ctllen;
+    }
+}
+
+/* Sends the queued datagrams qidx[0..m) of one fd in order; returns how many were sent. */
+static int send_group(int fd, int m)
+{
+    int k = 0, sent = 0, r, e, j;
+    for (j = 0; j < m; j++)
+        fill_hdr(&svec[j].msg_hdr, &siov[j], &qmeta[qidx[j]], qdata[qidx[j]]);
+    while (k < m) {
+        r = sendmmsg(fd, svec + k, (unsigned)(m - k), MSG_DONTWAIT);
+        if (r > 0) { /* a partial send: the next call reports the first failure, if any */
+            sent += r;
+            k += r;
+            continue;
+        }
+        e = r < 0 ? errno : EAGAIN;
+        if (e == EINTR)
+            continue;
+        if (e == EAGAIN || e == EWOULDBLOCK)
+            break; /* the send buffer is full: the rest of this group would fail the same way */
+        if (svec[k].msg_hdr.msg_controllen && wgjs_source_refused(e)) {
+            /* retry once without the source; later datagrams with that source too */
+            struct qmsg *q = &qmeta[qidx[k]];
+            refuse(q->family, q->src);
+            for (j = k; j < m; j++) {
+                struct qmsg *o = &qmeta[qidx[j]];
+                if (svec[j].msg_hdr.msg_controllen && o->family == q->family &&
+                    !memcmp(o->src, q->src, sizeof(q->src))) {
+                    svec[j].msg_hdr.msg_control = NULL;
+                    svec[j].msg_hdr.msg_controllen = 0;
+                }
+            }
+            continue;
+        }
+        k++; /* this datagram is lost (ENOBUFS, EHOSTUNREACH, EMSGSIZE, ...) */
+        if (e == EBADF || e == ENOTSOCK)
+            break;
+    }
+    return sent;
+}
+
+int wgjs_udp_flush(void)
+{
+    int i, j, m, sent = 0, n = qcount;
+    if (n == 0)
+        return 0;
+    memset(qtaken, 0, (size_t)n);
+    for (i = 0; i < n; i++) {
+        if (qtaken[i])
+            continue;
+        m = 0;
+        for (j = i; j < n; j++)
+            if (!qtaken[j] && qmeta[j].fd == qmeta[i].fd) {
+                qtaken[j] = 1;
+                qidx[m++] = j;
+            }
+        sent += send_group(qmeta[i].fd, m);
+    }
+    qcount = 0;
+    return sent;
+}
+
+/* One datagram now (too large for a slot), with udpSend's retry; clears the caller's source. */
+static int send_now(int fd, const uint8_t *p, int len, uint8_t *ep)
+{
+    wgjs_sockaddr sa;
+    wgjs_ctlbuf ctl;
+    struct iovec iov;
+    struct msghdr mh;
+    ssize_t r;
+    for (int tries = 0; tries < 2; tries++) {
+        size_t cl = wgjs_ep_source(ep, &ctl);
+        iov.iov_base = (void *)p;
+        iov.iov_len = (size_t)len;
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_name = &sa;
+        mh.msg_namelen = wgjs_ep_dest(ep, &sa);
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        if (cl) {
+            mh.msg_control = ctl.buf;
+            mh.msg_controllen = cl;
+        }
+        do
+            r = sendmsg(fd, &mh, MSG_DONTWAIT);
+        while (r < 0 && errno == EINTR);
+        if (r >= 0)
+            return 1;
+        if (cl && wgjs_source_refused(errno)) {
+            memset(ep + 20, 0, 20);
+            continue;
+        }
+        break;
+    }
+    return 0;
+}
+
+/* udpQueue(fd, buf, off, len, ep) -> true if queued (or, when too large for a slot, sent) */
+static JSValue js_udpQueue(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int fd, off, len;
+    size_t bsize, esize;
+    uint8_t *buf, *ep;
+    struct qmsg *q;
+    if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[2], &off) || to_int(ctx, argv[3], &len))
+        return JS_EXCEPTION;
+    if (fd < 0)
+        return JS_ThrowRangeError(ctx, "udpQueue: bad fd");
+    buf = JS_GetUint8Array(ctx, &bsize, argv[1]);
+    if (!buf)
+        return JS_EXCEPTION;
+    ep = JS_GetUint8Array(ctx, &esize, argv[4]);
+    if (!ep)
+        return JS_EXCEPTION;
+    if (off < 0 || len < 0 || (size_t)off + (size_t)len > bsize)
+        return JS_ThrowRangeError(ctx, "udpQueue: buffer range out of bounds");
+    if (esize < WGJS_EP_SIZE)
+        return JS_ThrowRangeError(ctx, "udpQueue: endpoint record must be 40 bytes");
+    if (ep[0] != 4 && ep[0] != 6)
+        return wgjs_throw_errno(ctx, EDESTADDRREQ, "udpQueue");
+    if (refused_used && wgjs_ep_sticky(ep) && is_refused(ep))
+        memset(ep + 20, 0, 20); /* like udpSend: the source address is gone, let routing choose */
+    if (len > SLOT_BYTES) {
+        wgjs_udp_flush();
+        return JS_NewBool(ctx, send_now(fd, buf + off, len, ep));
+    }
+    if (qcount == QUEUE_SLOTS)
+        wgjs_udp_flush();
+    q = &qmeta[qcount];
+    q->fd = fd;
+    q->len = (uint32_t)len;
+    q->family = ep[0];
+    q->namelen = wgjs_ep_dest(ep, &q->name);
+    q->ctllen = wgjs_ep_source(ep, &q->ctl);
+    memcpy(q->src, ep + 20, sizeof(q->src));
+    memcpy(qdata[qcount], buf + off, (size_t)len);
+    qcount++;
+    return JS_NewBool(ctx, 1);
+}
+
+static JSValue js_udpFlush(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return JS_NewInt32(ctx, wgjs_udp_flush());
+}
+
+static JSValue js_udpQueued(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return JS_NewInt32(ctx, qcount);
+}
+
+const JSCFunctionListEntry wgjs_io_funcs[] = {
+    JS_CFUNC_DEF("udpRecvBatch", 6, js_udpRecvBatch),
+    JS_CFUNC_DEF("udpQueue", 5, js_udpQueue),
+    JS_CFUNC_DEF("udpFlush", 0, js_udpFlush),
+    JS_CFUNC_DEF("udpQueued", 0, js_udpQueued),
+};
+const int wgjs_io_funcs_count = sizeof(wgjs_io_funcs) / sizeof(wgjs_io_funcs[0]);
