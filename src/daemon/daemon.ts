@@ -15,6 +15,7 @@
 import * as os from 'qjs:os';
 import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
+import { implementation as cryptoImplementation } from '../crypto/backend.ts';
 import { Device } from '../device/device.ts';
 import { makePeerEvents, UBUS_PATHS } from '../openwrt/hotplug.ts';
 import { parseResolveOutput, Reresolver, RERESOLVE_PERIOD_S, RERESOLVE_STALE_S, type PeerView, type Resolution } from '../openwrt/reresolve.ts';
@@ -151,6 +152,8 @@ class Daemon {
     this.reresolver = new Reresolver(periodS * 1000, Math.min(RERESOLVE_STALE_S, periodS) * 1000);
     this.device = new Device({
       clock: { now: this.now, wall: wallSeconds },
+      // handshake work is measured in real time, whatever WGJS_DEBUG_TIME_SCALE says
+      workClock: sys.monotonicMs,
       random: sys.getrandom,
       transport: this.transport,
       tun: this.tunOut,
@@ -191,7 +194,7 @@ class Daemon {
     os.setTimeout(this.onWatch, 1000);
     os.setTimeout(this.onReresolve, RERESOLVE_CHECK_MS / this.scale);
     this.flush();
-    this.log.verbose(`(${this.name}) device started, UAPI at ${this.sockPath}`);
+    this.log.verbose(`(${this.name}) device started, UAPI at ${this.sockPath}; crypto: ${cryptoImplementation}`);
   }
 
   /** Sends the datagrams queued by the transport; called at the end of every callback. */
