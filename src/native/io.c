@@ -9,6 +9,7 @@
  *
  * The endpoint helpers (record <-> msghdr) are shared with sys.c's udpRecv/udpSend. */
 #include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
@@ -332,31 +333,106 @@ static int is_refused(const uint8_t *ep)
     return 0;
 }
 
-static void fill_hdr(struct msghdr *mh, struct iovec *iov, struct qmsg *q, void *data)
+/* UDP GSO (UDP_SEGMENT, Linux 4.18): a run of queued datagrams of one fd to the same destination
+ * from the same source, all of one size except a shorter last one, leaves in ONE sendmsg whose
+ * iovecs (one per datagram) the kernel cuts into datagrams of that size: one pass through the
+ * stack instead of one per datagram (performance.md: 9.0 -> 2.0 us per 1452-byte datagram on
+ * this VM). The kernel answers EIO when the egress device cannot checksum and EINVAL when it
+ * does not know the option: GSO is then switched off for good and the rest goes out one by one.
+ * WGJS_UDP_GSO=0 switches it off from the start. */
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#define GSO_MAX_SEGS 64      /* the kernel's UDP_MAX_SEGMENTS */
+#define GSO_MAX_BYTES 65000  /* one UDP datagram's worth of payload in total */
+static int gso_on = -1;      /* -1: not decided yet, 1 on, 0 off */
+static int gso_sends, gso_segments;
+typedef union {
+    struct cmsghdr align;
+    char buf[sizeof(wgjs_ctlbuf) + CMSG_SPACE(sizeof(uint16_t))];
+} gso_ctlbuf;
+static gso_ctlbuf sctl[QUEUE_SLOTS];
+static int sfirst[QUEUE_SLOTS], scount[QUEUE_SLOTS];
+static uint8_t snosrc[QUEUE_SLOTS]; /* entry carries no source address (none, or dropped) */
+
+static int same_route(const struct qmsg *a, const struct qmsg *b)
 {
-    iov->iov_base = data;
-    iov->iov_len = q->len;
+    return a->namelen == b->namelen && !memcmp(&a->name, &b->name, a->namelen) && a->ctllen == b->ctllen &&
+           (!a->ctllen || !memcmp(a->ctl.buf, b->ctl.buf, a->ctllen));
+}
+
+/* msghdr of entry e: datagrams qidx[first, first+count) (iovecs siov[first...]), with the source
+ * cmsg unless dropped, and UDP_SEGMENT when count > 1 */
+static void fill_entry(int e, int first, int count, int with_source)
+{
+    struct msghdr *mh = &svec[e].msg_hdr;
+    struct qmsg *q = &qmeta[qidx[first]];
+    size_t cl = 0;
     memset(mh, 0, sizeof(*mh));
     mh->msg_name = &q->name;
     mh->msg_namelen = q->namelen;
-    mh->msg_iov = iov;
-    mh->msg_iovlen = 1;
-    if (q->ctllen) {
-        mh->msg_control = q->ctl.buf;
-        mh->msg_controllen = q->ctllen;
+    mh->msg_iov = &siov[first];
+    mh->msg_iovlen = (size_t)count;
+    if (with_source && q->ctllen) {
+        memcpy(sctl[e].buf, q->ctl.buf, q->ctllen);
+        cl = q->ctllen;
     }
+    if (count > 1) {
+        struct cmsghdr *c = (struct cmsghdr *)(sctl[e].buf + cl);
+        uint16_t seg = (uint16_t)q->len;
+        memset(c, 0, CMSG_SPACE(sizeof(seg)));
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(seg));
+        memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+        cl += CMSG_SPACE(sizeof(seg));
+    }
+    if (cl) {
+        mh->msg_control = sctl[e].buf;
+        mh->msg_controllen = cl;
+    }
+    sfirst[e] = first;
+    scount[e] = count;
+    snosrc[e] = !(with_source && q->ctllen);
 }
 
 /* Sends the queued datagrams qidx[0..m) of one fd in order; returns how many were sent. */
 static int send_group(int fd, int m)
 {
-    int k = 0, sent = 0, r, e, j;
-    for (j = 0; j < m; j++)
-        fill_hdr(&svec[j].msg_hdr, &siov[j], &qmeta[qidx[j]], qdata[qidx[j]]);
-    while (k < m) {
-        r = sendmmsg(fd, svec + k, (unsigned)(m - k), MSG_DONTWAIT);
+    int k = 0, sent = 0, r, e, j, n = 0;
+    if (gso_on < 0) {
+        const char *v = getenv("WGJS_UDP_GSO");
+        gso_on = !(v && v[0] == '0');
+    }
+    for (j = 0; j < m; j++) {
+        siov[j].iov_base = qdata[qidx[j]];
+        siov[j].iov_len = qmeta[qidx[j]].len;
+    }
+    for (j = 0; j < m;) {
+        int c = 1;
+        uint32_t seg = qmeta[qidx[j]].len, total = seg;
+        while (gso_on && j + c < m && c < GSO_MAX_SEGS && total + qmeta[qidx[j + c]].len <= GSO_MAX_BYTES &&
+               qmeta[qidx[j + c - 1]].len == seg && qmeta[qidx[j + c]].len <= seg && qmeta[qidx[j + c]].len > 0 &&
+               same_route(&qmeta[qidx[j]], &qmeta[qidx[j + c]])) {
+            total += qmeta[qidx[j + c]].len;
+            c++;
+        }
+        fill_entry(n++, j, c, 1);
+        j += c;
+    }
+    while (k < n) {
+        r = sendmmsg(fd, svec + k, (unsigned)(n - k), MSG_DONTWAIT);
         if (r > 0) { /* a partial send: the next call reports the first failure, if any */
-            sent += r;
+            for (j = k; j < k + r; j++) {
+                sent += scount[j];
+                if (scount[j] > 1) {
+                    gso_sends++;
+                    gso_segments += scount[j];
+                }
+            }
             k += r;
             continue;
         }
@@ -365,21 +441,25 @@ static int send_group(int fd, int m)
             continue;
         if (e == EAGAIN || e == EWOULDBLOCK)
             break; /* the send buffer is full: the rest of this group would fail the same way */
-        if (svec[k].msg_hdr.msg_controllen && wgjs_source_refused(e)) {
+        if (scount[k] > 1 && (e == EIO || (e == EINVAL && !qmeta[qidx[sfirst[k]]].ctllen))) {
+            /* no segmentation offload here: off for good, the rest datagram by datagram */
+            int rest = m - sfirst[k];
+            gso_on = 0;
+            memmove(qidx, qidx + sfirst[k], (size_t)rest * sizeof(qidx[0]));
+            return sent + send_group(fd, rest);
+        }
+        if (!snosrc[k] && wgjs_source_refused(e)) {
             /* retry once without the source; later datagrams with that source too */
-            struct qmsg *q = &qmeta[qidx[k]];
+            struct qmsg *q = &qmeta[qidx[sfirst[k]]];
             refuse(q->family, q->src);
-            for (j = k; j < m; j++) {
-                struct qmsg *o = &qmeta[qidx[j]];
-                if (svec[j].msg_hdr.msg_controllen && o->family == q->family &&
-                    !memcmp(o->src, q->src, sizeof(q->src))) {
-                    svec[j].msg_hdr.msg_control = NULL;
-                    svec[j].msg_hdr.msg_controllen = 0;
-                }
+            for (j = k; j < n; j++) {
+                struct qmsg *o = &qmeta[qidx[sfirst[j]]];
+                if (!snosrc[j] && o->family == q->family && !memcmp(o->src, q->src, sizeof(q->src)))
+                    fill_entry(j, sfirst[j], scount[j], 0);
             }
             continue;
         }
-        k++; /* this datagram is lost (ENOBUFS, EHOSTUNREACH, EMSGSIZE, ...) */
+        k++; /* these datagrams are lost (ENOBUFS, EHOSTUNREACH, EMSGSIZE, ...) */
         if (e == EBADF || e == ENOTSOCK)
             break;
     }
@@ -495,9 +575,20 @@ static JSValue js_udpQueued(JSContext *ctx, JSValueConst this_val, int argc, JSV
     return JS_NewInt32(ctx, qcount);
 }
 
+/* udpGsoStats() -> [state (-1 undecided, 0 off, 1 on), GSO sends, datagrams sent by them] */
+static JSValue js_udpGsoStats(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    JSValue a = JS_NewArray(ctx);
+    JS_SetPropertyUint32(ctx, a, 0, JS_NewInt32(ctx, gso_on));
+    JS_SetPropertyUint32(ctx, a, 1, JS_NewInt32(ctx, gso_sends));
+    JS_SetPropertyUint32(ctx, a, 2, JS_NewInt32(ctx, gso_segments));
+    return a;
+}
+
 const JSCFunctionListEntry wgjs_io_funcs[] = {
     JS_CFUNC_DEF("udpRecvBatch", 6, js_udpRecvBatch),
     JS_CFUNC_DEF("udpQueue", 5, js_udpQueue),
+    JS_CFUNC_DEF("udpGsoStats", 0, js_udpGsoStats),
     JS_CFUNC_DEF("udpFlush", 0, js_udpFlush),
     JS_CFUNC_DEF("udpQueued", 0, js_udpQueued),
 };

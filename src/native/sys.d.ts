@@ -75,6 +75,10 @@ declare module 'wgjs:sys' {
   export function udpFlush(): number;
   /** How many datagrams are queued (tests). */
   export function udpQueued(): number;
+  /** UDP GSO in udpFlush: runs of equal-sized datagrams to one destination leave in one
+   *  sendmsg with UDP_SEGMENT (off after EIO/EINVAL from the kernel, or with WGJS_UDP_GSO=0).
+   *  [state (-1 not decided yet, 0 off, 1 on), GSO sends, datagrams they carried]. */
+  export function udpGsoStats(): [number, number, number];
 
   // --- UNIX stream sockets (UAPI) ---
   /** socket+bind+listen on path (caller handles stale sockets); non-blocking listener. */
