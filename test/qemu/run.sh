@@ -3,7 +3,10 @@
 # (busybox, wgjs, wgjs-test, the stock wg, tun/veth/wireguard modules; test/qemu/image.sh) booted
 # under full-system QEMU (TCG). The guest (test/qemu/guest.sh, PID 1) prints its checks and
 # "guest: N passed, N failed", then powers off; a guest that hangs is killed after
-# $WGJS_QEMU_TIMEOUT seconds (default 900) and counted as a failure.
+# $WGJS_QEMU_TIMEOUT seconds (default 900) and counted as a failure. Each guest also times bulk
+# TCP through wgjs<->wgjs and through kernel<->kernel WireGuard over the same veth for 8 s each
+# (WGJS_QEMU_APPEND=wgjs.bulk=SECONDS to change); their "ratio ARCH: ..." lines are printed
+# together at the end: a figure, not a check (a tunnel that carries nothing fails a check).
 #   bash test/qemu/run.sh [ARCH ...]    (default: x86_64 aarch64 arm mipsel mips)
 # Big-endian mips has no Debian kernel nor binaries: its kernel and busybox are built from
 # Debian's sources (test/qemu/kernel-mips.sh, ~8 min once; test/qemu/busybox-mips.sh).
