@@ -2,9 +2,10 @@
 # PID 1 of the QEMU guest (busybox sh): loads tun/veth/wireguard, builds two network namespaces
 # joined by a veth pair, and checks wgjs there: the unit suite inside the binary, wgjs<->wgjs,
 # wgjs<->kernel WireGuard with either side initiating, IPv4 and IPv6 inside, exact transfer
-# counters, roaming; a time-bounded bulk TCP transfer through wgjs<->wgjs and through the kernel's
-# WireGuard (kernel<->kernel) over the same veth, printed as "ratio ARCH: ..." (a figure). Prints "ok - ..."/"FAIL - ..." lines, then "guest: N passed, N failed",
-# and powers off. The host (test/qemu/run.sh) reads the console.
+# counters, roaming; a time-bounded bulk TCP transfer through wgjs<->wgjs and through the
+# kernel's WireGuard (kernel<->kernel) over the same veth, printed as "ratio ARCH: ..." (a
+# figure). Prints "ok - ..."/"FAIL - ..." lines, then "guest: N passed, N failed", and powers off.
+# The host (test/qemu/run.sh) reads the console.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 # (before /proc is mounted busybox cannot run applets through /proc/self/exe: call it by path)
 /bin/busybox mkdir -p /usr/sbin
