@@ -2,8 +2,10 @@
 # PID 1 of the QEMU guest (busybox sh): loads tun/veth/wireguard, builds two network namespaces
 # joined by a veth pair, and checks wgjs there: the unit suite inside the binary, wgjs<->wgjs,
 # wgjs<->kernel WireGuard with either side initiating, IPv4 and IPv6 inside, exact transfer
-# counters, roaming. Prints "ok - ..."/"FAIL - ..." lines, then "guest: N passed, N failed",
-# and powers off. The host (test/qemu/run.sh) reads the console.
+# counters, roaming; a time-bounded bulk TCP transfer through wgjs<->wgjs and through the
+# kernel's WireGuard (kernel<->kernel) over the same veth, printed as "ratio ARCH: ..." (a
+# figure). Prints "ok - ..."/"FAIL - ..." lines, then "guest: N passed, N failed", and powers off.
+# The host (test/qemu/run.sh) reads the console.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 # (before /proc is mounted busybox cannot run applets through /proc/self/exe: call it by path)
 /bin/busybox mkdir -p /usr/sbin
@@ -103,6 +105,70 @@ t0=$(date +%s)
 check "wgjs<->wgjs: IPv4 ping through the tunnel" wait_for 300 ping_ok a 10.9.0.2
 echo "wgjs<->wgjs first ping after $(($(date +%s) - t0)) s"
 check "wgjs<->wgjs: IPv6 ping through the tunnel" wait_for 100 ping_ok a fd09::2
+
+# ---- bulk transfer, a router proxy: TCP from /dev/zero through wgjs<->wgjs and through
+# kernel<->kernel WireGuard over the same veth, BULK seconds each (wgjs.bulk=N on the kernel
+# command line; default 8), in two turns each (wgjs, kernel, wgjs, kernel) so that a change in
+# the host's load falls on both. The receiver's nc is killed at the end of each window, so its
+# count is exactly what arrived in it. Both run under the same emulation on one CPU (each side
+# encrypts and decrypts there): the ratio says something about a real router, the absolute
+# figures do not.
+BULK=$(sed -n 's/.*wgjs\.bulk=\([0-9][0-9]*\).*/\1/p' /proc/cmdline); BULK=${BULK:-8}
+ARCH=$(sed -n 's/.*wgjs\.arch=\([a-z0-9_]*\).*/\1/p' /proc/cmdline); ARCH=${ARCH:-$(uname -m)}
+# listening NS PORT : a TCP socket of NS listens on PORT (busybox nc listens on [::])
+listening() { nsenter --net=/run/netns/"$1" cat /proc/net/tcp /proc/net/tcp6 | grep -qiE ":$(printf '%04X' "$2") 0+:0000 0A"; }
+# bulk FROM TO DST PORT SECONDS : sends from /dev/zero in FROM to DST:PORT in TO for SECONDS;
+# sets BYTES (what the receiver read) and SECS (the window). Nothing here can hang on a dead
+# tunnel: the receiver is killed after the window, the sender then too (and by its own timeout),
+# and the count is waited for at most 5 s.
+bulk() {
+	BYTES=0 SECS=$5
+	rm -f /tmp/bulk.fifo /tmp/bulk.hold /tmp/bulk.n
+	mkfifo /tmp/bulk.fifo /tmp/bulk.hold
+	wc -c </tmp/bulk.fifo >/tmp/bulk.n &
+	wpid=$!
+	# (nsenter execs nc: $! is nc. Its stdin is a FIFO opened read-write, which never ends: at
+	# EOF on stdin busybox nc half-closes, and the sending nc quits when its read side ends)
+	nsenter --net=/run/netns/"$2" nc -l -p "$4" 0<>/tmp/bulk.hold >/tmp/bulk.fifo &
+	rpid=$!
+	wait_for 50 listening "$2" "$4" || echo "bulk: no listener on $2:$4"
+	read -r t0 _ </proc/uptime
+	nsenter --net=/run/netns/"$1" timeout $(($5 + 5)) nc "$3" "$4" </dev/zero >/dev/null 2>&1 &
+	spid=$!
+	sleep "$5"
+	read -r t1 _ </proc/uptime
+	kill "$rpid" 2>/dev/null
+	wait_for 50 test -s /tmp/bulk.n || kill "$wpid" 2>/dev/null
+	kill "$spid" 2>/dev/null
+	BYTES=$(cat /tmp/bulk.n 2>/dev/null); BYTES=${BYTES:-0}
+	SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+}
+add() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN {printf f, a + b}'; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN {if (s > 0) printf "%.3f", b / s / 1e6; else print "n/a"}'; }
+read -r tb0 _ </proc/uptime
+# kernel<->kernel: k1 in a, k2 in b, configured with the guest's wg (on mips: wgjs's CLI)
+kup=
+if A ip link add k1 type wireguard && B ip link add k2 type wireguard; then
+	A wg set k1 listen-port 51830 private-key /tmp/ka peer "$PB" allowed-ips 10.8.0.2/32 endpoint 10.0.0.2:51831
+	B wg set k2 listen-port 51831 private-key /tmp/kb peer "$PA" allowed-ips 10.8.0.1/32 endpoint 10.0.0.1:51830
+	inner a k1 10.8.0.1/24 fd08::1/64; inner b k2 10.8.0.2/24 fd08::2/64
+	if wait_for 30 ping_ok a 10.8.0.2; then kup=1; else echo "bulk: no ping through kernel<->kernel"; fi
+else
+	echo "bulk: cannot create the kernel wireguard interfaces"
+fi
+WB=0 WS=0 KB_=0 KS=0 half=$((BULK / 2)); [ "$half" -ge 1 ] || half=1
+for turn in 1 2; do
+	bulk a b 10.9.0.2 $((5000 + turn)) $half
+	WB=$(add "$WB" "$BYTES" %.0f) WS=$(add "$WS" "$SECS" %.2f)
+	[ -n "$kup" ] || continue
+	bulk a b 10.8.0.2 $((5010 + turn)) $half
+	KB_=$(add "$KB_" "$BYTES" %.0f) KS=$(add "$KS" "$SECS" %.2f)
+done
+read -r tb1 _ </proc/uptime
+echo "bulk wgjs<->wgjs: $WB B in $WS s; kernel<->kernel: $KB_ B in $KS s (the bulk section took $(awk -v a="$tb0" -v b="$tb1" 'BEGIN {printf "%.1f", b - a}') s)"
+A ip link del k1 2>/dev/null; B ip link del k2 2>/dev/null
+check "bulk TCP, $BULK s each: bytes arrived through wgjs<->wgjs ($WB B) and kernel<->kernel ($KB_ B)" [ "$WB" -gt 0 -a "$KB_" -gt 0 ]
+echo "ratio $ARCH: wgjs $(mbps "$WB" "$WS") MB/s, kernel $(mbps "$KB_" "$KS") MB/s, wgjs/kernel $(awk -v w="$WB" -v ws="$WS" -v k="$KB_" -v ks="$KS" 'BEGIN {if (k > 0 && ws > 0) {r = (w / ws) / (k / ks); d = 3; while (r > 0 && r < 0.1 && d < 9) {r *= 10; d++}; printf("%." d "f", (w / ws) / (k / ks))} else print "n/a"}')"
 kill %1 %2 2>/dev/null; killall wgjs 2>/dev/null; sleep 1
 
 # kernel_pair ROLE : wgjs in a (wa), kernel WireGuard in b (kb); ROLE = wgjs|kernel initiates

@@ -3,7 +3,10 @@
 # (busybox, wgjs, wgjs-test, the stock wg, tun/veth/wireguard modules; test/qemu/image.sh) booted
 # under full-system QEMU (TCG). The guest (test/qemu/guest.sh, PID 1) prints its checks and
 # "guest: N passed, N failed", then powers off; a guest that hangs is killed after
-# $WGJS_QEMU_TIMEOUT seconds (default 900) and counted as a failure.
+# $WGJS_QEMU_TIMEOUT seconds (default 900) and counted as a failure. Each guest also times bulk
+# TCP through wgjs<->wgjs and through kernel<->kernel WireGuard over the same veth for 8 s each
+# (WGJS_QEMU_APPEND=wgjs.bulk=SECONDS to change); their "ratio ARCH: ..." lines are printed
+# together at the end: a figure, not a check (a tunnel that carries nothing fails a check).
 #   bash test/qemu/run.sh [ARCH ...]    (default: x86_64 aarch64 arm mipsel mips)
 # Big-endian mips has no Debian kernel nor binaries: its kernel and busybox are built from
 # Debian's sources (test/qemu/kernel-mips.sh, ~8 min once; test/qemu/busybox-mips.sh).
@@ -23,7 +26,7 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y --no-install-recommends "${need[@]}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null; apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; } || { echo "qemu: 0 passed, 1 failed"; exit 1; }
 fi
-tp=0 tf=0; summary=()
+tp=0 tf=0; summary=() ratios=()
 for a in $ARCHES; do
   case $a in
     x86_64) q=(qemu-system-x86_64 -M q35 -cpu max -m 512) con=ttyS0 ;;
@@ -42,9 +45,11 @@ for a in $ARCHES; do
   tb=$((SECONDS - t0)); t1=$SECONDS
   set -- $img
   timeout "$TIMEOUT" "${q[@]}" -smp 1 -nographic -no-reboot -kernel "$1" -initrd "$2" \
-    -append "console=$con panic=-1 quiet ${WGJS_QEMU_APPEND:-}" </dev/null >"$LOG/qemu-$a.log" 2>&1
+    -append "console=$con panic=-1 quiet wgjs.arch=$a ${WGJS_QEMU_APPEND:-}" </dev/null >"$LOG/qemu-$a.log" 2>&1
   rc=$?
-  tr -d '\r' <"$LOG/qemu-$a.log" | grep -aE '^(ok|FAIL) - |^guest: |^unit suite|first ping' | sed "s/^/[$a] /"
+  r=$(tr -d '\r' <"$LOG/qemu-$a.log" | grep -aE '^ratio [a-z0-9_]+: ' | tail -n1)
+  ratios+=("${r:-ratio $a: no figure (see $LOG/qemu-$a.log)}")
+  tr -d '\r' <"$LOG/qemu-$a.log" | grep -aE '^(ok|FAIL) - |^guest: |^unit suite|first ping|^bulk ' | sed "s/^/[$a] /"
   line=$(tr -d '\r' <"$LOG/qemu-$a.log" | grep -aEo '^guest: [0-9]+ passed, [0-9]+ failed' | tail -n1)
   if [ -z "$line" ]; then
     [ "$rc" = 124 ] && echo "[$a] guest hung: killed after $TIMEOUT s" || echo "[$a] no result (qemu exit $rc); log: $LOG/qemu-$a.log"
@@ -56,5 +61,8 @@ for a in $ARCHES; do
   summary+=("$a: $p passed, $f failed (image $cached ${tb}s, boot-to-result $((SECONDS - t1))s)")
 done
 printf '%s\n' "${summary[@]}"
+# bulk TCP through wgjs<->wgjs and kernel<->kernel WireGuard in each guest (test/qemu/guest.sh):
+# a figure, not a check; both sides run under the same emulation, so only the ratio means much
+[ ${#ratios[@]} -eq 0 ] || printf '%s\n' "${ratios[@]}"
 echo "qemu: $tp passed, $tf failed"
 [ "$tf" = 0 ] && [ "$tp" -gt 0 ]
