@@ -50,6 +50,8 @@ if [ -x "build/$host/wgjs" ]; then
   stage e2e-interop bash test/e2e/interop.sh
   stage e2e-behaviour bash test/e2e/behaviour.sh
   stage e2e-wgquick bash test/e2e/wgquick.sh
+  # handshake floods (mac1-valid from 50 sources, a replayed initiation) while peers connect and ping
+  stage e2e-flood bash test/e2e/flood.sh
   # the same interop suite driven by wgjs's own wg-compatible CLI (a link named wg)
   ln -sf wgjs "build/$host/wg"
   stage e2e-interop-own-cli env WG="$PWD/build/$host/wg" TAG=c$$ bash test/e2e/interop.sh

@@ -171,6 +171,26 @@ t('udpRecvBatch: EAGAIN is -1, and the endpoint records of a full batch', () => 
   });
 });
 
+t('udpFlush with UDP GSO: a run of equal-sized datagrams and a shorter last one arrive as separate datagrams', () => {
+  withSockets(4, 2, ([rx, tx], [prx]) => {
+    const to = epTo(4, prx!);
+    const sizes: number[] = [];
+    for (let i = 0; i < 30; i++) sizes.push(1452);
+    sizes.push(100, 1452, 1452, 0, 32);
+    const before = sys.udpGsoStats();
+    for (let i = 0; i < sizes.length; i++) sys.udpQueue(tx!, datagram(5, i, sizes[i]!), 0, sizes[i]!, to);
+    assert.is(sys.udpFlush(), sizes.length);
+    const after = sys.udpGsoStats();
+    if (after[0] === 1) assert.ok(after[1] > before[1] && after[2] - before[2] >= 31, 'segments went out with UDP_SEGMENT');
+    const got = recvAll(rx!, sizes.length, 2048, 64);
+    assert.is(got.length, sizes.length, 'every datagram separately, none merged or lost');
+    for (let i = 0; i < sizes.length; i++) {
+      assert.is(got[i]!.len, sizes[i]!, `#${i} length`);
+      assert.equal(Array.from(got[i]!.data), Array.from(datagram(5, i, sizes[i]!)), `#${i} contents, in order`);
+    }
+  });
+});
+
 t('udpQueue + udpFlush: order per socket over several flushes, two sockets, oversize in between', () => {
   withSockets(4, 3, ([rx, a, b], [prx, pa, pb]) => {
     const to = epTo(4, prx!);
