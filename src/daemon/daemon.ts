@@ -34,11 +34,17 @@ const HEADROOM = 16; // transport header written in front of the packet (in-plac
 const MAX_PACKET = 65535;
 const BATCH = 64; // TUN packets drained per readiness callback before yielding
 // UDP receive arena: one recvmmsg per readiness callback fills up to RX_SLOTS slots of RX_SLOT
-// bytes. 65536 holds any UDP datagram (so a peer with a large MTU is never truncated); the 4 MiB
-// are virtual: the arena is one fresh mmap (musl's calloc does not touch it) and the kernel only
-// backs the pages datagrams are written to, ~2 pages per slot for 1.5 KB datagrams (~0.5 MiB).
+// bytes. 65536 holds any UDP datagram (so a peer with a large MTU is never truncated); +64 keeps
+// the slots from starting on the same cache set (a 64 KiB stride aliases in L1 and L2). The
+// 4 MiB are virtual: the arena is one fresh mmap (musl's calloc does not touch it) and the kernel
+// only backs the pages datagrams are written to: measured +276 kB RSS after a flood of 148-byte
+// datagrams (1-2 pages per slot).
 const RX_SLOTS = 64;
-const RX_SLOT = 65536;
+const RX_SLOT = 65536 + 64;
+// Queued datagrams go out at the end of every callback, and within a long drain once this much
+// time has passed since the last flush (checked every 8 packets): a batch of slow packets (2.4 ms
+// each with the interpreted AEAD) must not hold the first ones back.
+const FLUSH_MS = 1;
 const EP = 40; // endpoint record size
 const RERESOLVE_CHECK_MS = 10_000; // daemon clock: how often names are considered
 const RESOLVE_TIMEOUT_MS = 30_000; // real time: a resolver child running longer is killed
@@ -343,11 +349,16 @@ class Daemon {
 
   private drainTun(): void {
     const buf = this.tunBuf;
+    let t0 = sys.monotonicMs();
     try {
       for (let i = 0; i < BATCH; i++) {
         const n = sys.read(this.tunFd, buf, HEADROOM, MAX_PACKET);
         if (n <= 0) break;
         this.device.receiveTun(buf, HEADROOM, n);
+        if ((i & 7) === 7 && sys.monotonicMs() - t0 >= FLUSH_MS) {
+          this.flush();
+          t0 = sys.monotonicMs();
+        }
       }
     } catch (e) {
       this.tunGone(e);
@@ -367,9 +378,15 @@ class Daemon {
     } catch {
       n = 0; // e.g. ICMP errors reported on the socket: nothing to do
     }
+    let t0 = sys.monotonicMs();
     for (let i = 0; i < n; i++) {
       const len = lens[i]!;
-      if (len >= 0) this.device.receiveUdp(arena, i * RX_SLOT, len, eps[i]!);
+      if (len < 0) continue; // truncated (cannot happen with 64 KiB slots): dropped
+      this.device.receiveUdp(arena, i * RX_SLOT, len, eps[i]!);
+      if ((i & 7) === 7 && sys.monotonicMs() - t0 >= FLUSH_MS) {
+        this.flush();
+        t0 = sys.monotonicMs();
+      }
     }
     this.schedule();
   }

@@ -1,5 +1,6 @@
 /* wgjs:sys — syscalls for the TypeScript code: TUN, UDP with packet info, UNIX sockets,
- * getrandom, clocks, names, files, daemonizing. No protocol logic lives here.
+ * getrandom, clocks, names, files, daemonizing. No protocol logic lives here. Batched UDP I/O
+ * (recvmmsg, the sendmmsg send queue) and the endpoint-record helpers are in io.c.
  * Errors throw an Error carrying .errno (this target's number) and .code (its name);
  * the non-blocking I/O calls return -1 on EAGAIN instead, so the packet path allocates nothing. */
 #include <arpa/inet.h>
