@@ -171,49 +171,58 @@ static JSValue js_aeadOpen(JSContext *ctx, JSValueConst this_val, int argc, JSVa
 
 /* ---------------------------------------------------------------- XChaCha20-Poly1305 (cookies) */
 
+/* The arguments of xaeadSeal/xaeadOpen: (key, nonce24, ad, src, srcOff, srcLen, dst, dstOff);
+ * numbers converted first, then the pointers (src range checked here, dst by the caller). */
+struct xaead_args {
+    int soff, slen, doff;
+    const uint8_t *key, *nonce, *ad;
+    size_t adlen;
+    uint8_t *src;
+};
+
+static int xaead_args(JSContext *ctx, JSValueConst *argv, struct xaead_args *a)
+{
+    if (JS_ToInt32(ctx, &a->soff, argv[4]) || JS_ToInt32(ctx, &a->slen, argv[5]) || JS_ToInt32(ctx, &a->doff, argv[7]))
+        return -1;
+    if (!(a->key = bytes_min(ctx, argv[0], KEY, NULL)) ||
+        !(a->nonce = bytes_min(ctx, argv[1], crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL)) ||
+        bytes_opt(ctx, argv[2], &a->ad, &a->adlen) || !(a->src = range(ctx, argv[3], a->soff, a->slen, 0)))
+        return -1;
+    return 0;
+}
+
 /* xaeadSeal(key, nonce24, ad, src, srcOff, srcLen, dst, dstOff): dst gets ciphertext || tag. */
 static JSValue js_xaeadSeal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    int soff, slen, doff;
-    const uint8_t *key, *nonce, *ad;
-    size_t adlen;
-    uint8_t *src, *dst;
-    if (JS_ToInt32(ctx, &soff, argv[4]) || JS_ToInt32(ctx, &slen, argv[5]) || JS_ToInt32(ctx, &doff, argv[7]))
+    struct xaead_args a;
+    uint8_t *dst;
+    if (xaead_args(ctx, argv, &a) || !(dst = range(ctx, argv[6], a.doff, a.slen, TAG)))
         return JS_EXCEPTION;
-    if (!(key = bytes_min(ctx, argv[0], KEY, NULL)) ||
-        !(nonce = bytes_min(ctx, argv[1], crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL)) ||
-        bytes_opt(ctx, argv[2], &ad, &adlen) || !(src = range(ctx, argv[3], soff, slen, 0)) ||
-        !(dst = range(ctx, argv[6], doff, slen, TAG)))
-        return JS_EXCEPTION;
-    crypto_aead_xchacha20poly1305_ietf_encrypt_detached(dst, dst + slen, NULL, src, (unsigned long long)slen,
-                                                        ad, adlen, NULL, nonce, key);
-    return JS_TRUE;
+    crypto_aead_xchacha20poly1305_ietf_encrypt_detached(dst, dst + a.slen, NULL, a.src, (unsigned long long)a.slen,
+                                                        a.ad, a.adlen, NULL, a.nonce, a.key);
+    return JS_UNDEFINED;
 }
 
 /* xaeadOpen(key, nonce24, ad, src, srcOff, srcLen, dst, dstOff) -> bool: src holds ciphertext ||
- * tag (srcLen includes the tag); the plaintext (srcLen - 16 bytes) goes to dst. */
+ * tag (srcLen includes the tag); the plaintext (srcLen - 16 bytes) goes to dst, which is left
+ * alone when the tag does not authenticate (verified first, then decrypted). */
 static JSValue js_xaeadOpen(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    int soff, slen, doff;
-    const uint8_t *key, *nonce, *ad;
-    size_t adlen;
-    uint8_t *src, *dst;
-    if (JS_ToInt32(ctx, &soff, argv[4]) || JS_ToInt32(ctx, &slen, argv[5]) || JS_ToInt32(ctx, &doff, argv[7]))
+    struct xaead_args a;
+    uint8_t *dst;
+    unsigned long long clen;
+    if (xaead_args(ctx, argv, &a))
         return JS_EXCEPTION;
-    if (!(key = bytes_min(ctx, argv[0], KEY, NULL)) ||
-        !(nonce = bytes_min(ctx, argv[1], crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL)) ||
-        bytes_opt(ctx, argv[2], &ad, &adlen) || !(src = range(ctx, argv[3], soff, slen, 0)))
-        return JS_EXCEPTION;
-    if (slen < TAG)
+    if (a.slen < TAG)
         return JS_FALSE;
-    if (!(dst = range(ctx, argv[6], doff, slen - TAG, 0)))
+    if (!(dst = range(ctx, argv[6], a.doff, a.slen - TAG, 0)))
         return JS_EXCEPTION;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(NULL, NULL, src, (unsigned long long)(slen - TAG),
-                                                            src + slen - TAG, ad, adlen, nonce, key) != 0)
+    clen = (unsigned long long)(a.slen - TAG);
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(NULL, NULL, a.src, clen, a.src + clen, a.ad, a.adlen,
+                                                            a.nonce, a.key) != 0)
         return JS_FALSE;
-    return JS_NewBool(ctx, crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-                               dst, NULL, src, (unsigned long long)(slen - TAG), src + slen - TAG, ad, adlen,
-                               nonce, key) == 0);
+    return JS_NewBool(ctx, crypto_aead_xchacha20poly1305_ietf_decrypt_detached(dst, NULL, a.src, clen, a.src + clen,
+                                                                               a.ad, a.adlen, a.nonce, a.key) == 0);
 }
 
 /* ---------------------------------------------------------------- X25519 */
