@@ -1,7 +1,9 @@
 // ChaCha20-Poly1305 (RFC 8439) with WireGuard's nonce: 4 zero bytes then the 64-bit counter
 // little-endian, built from a Number counter by the backend (natively: in C). The transport path
 // calls only sealInPlace/openInPlace: no view, object or exception per packet.
-import { aeadOpen, aeadSeal } from './backend.ts';
+import { aeadOpen, aeadSeal, transportSeal } from './backend.ts';
+
+export { transportSeal };
 
 export const TAG_SIZE = 16;
 const EMPTY = new Uint8Array(0);

@@ -45,6 +45,21 @@ export function aeadOpen(key: Uint8Array, counter: number, ad: Uint8Array | null
   }
 }
 
+/** A transport data message in place: padding zeroed, header at buf[off-16], sealed (see crypto.c). */
+export function transportSeal(
+  key: Uint8Array, receiver: number, counter: number, buf: Uint8Array, off: number, len: number, padded: number,
+): void {
+  if (off < 16 || len < 0 || padded < len) throw new RangeError('transportSeal: bad offsets');
+  check(buf, off - 16, padded + 16 + TAG);
+  buf.fill(0, off + len, off + padded);
+  const n = setNonce(counter);
+  buf[off - 16] = 4;
+  buf[off - 15] = buf[off - 14] = buf[off - 13] = 0;
+  for (let i = 0; i < 4; i++) buf[off - 12 + i] = (receiver >>> (8 * i)) & 0xff;
+  for (let i = 0; i < 8; i++) buf[off - 8 + i] = n[4 + i]!;
+  aeadSeal(key, counter, null, buf, off, padded);
+}
+
 export function xaeadSeal(
   key: Uint8Array, nonce24: Uint8Array, ad: Uint8Array | null, src: Uint8Array, srcOff: number, srcLen: number,
   dst: Uint8Array, dstOff: number,

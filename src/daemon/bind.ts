@@ -73,6 +73,9 @@ export class UdpTransport implements Transport {
       return false; // a bad range or record: nothing queued
     }
   }
+  updateEndpoint(dst: Uint8Array, src: Uint8Array): boolean {
+    return sys.epSet(dst, src);
+  }
   /** Sends everything queued (sendmmsg per socket); per-datagram errors are lost datagrams. */
   flush(): number {
     return sys.udpFlush();

@@ -11,16 +11,22 @@ import {
   TRANSPORT_RECEIVER,
 } from '../noise/messages.ts';
 import { readU32LE, readU64LE } from '../util/bytes.ts';
+import { ENDPOINT_SIZE } from '../platform/types.ts';
 import type { Device } from './device.ts';
 import type { Peer } from './peer.ts';
 import { beginSession, sendInitiation, sendResponse, sendStaged, sendKeepalive } from './send.ts';
 import * as timers from './timers.ts';
 
-function setEndpoint(peer: Peer, ep: Uint8Array): void {
+function setEndpoint(dev: Device, peer: Peer, ep: Uint8Array): void {
   // roaming: the source of every authenticated packet becomes the endpoint
-  for (let i = 0; i < 40; i++) {
+  const t = dev.transport;
+  if (t.updateEndpoint) {
+    t.updateEndpoint(peer.endpoint, ep);
+    return;
+  }
+  for (let i = 0; i < ENDPOINT_SIZE; i++) {
     if (peer.endpoint[i] !== ep[i]) {
-      peer.endpoint.set(ep.subarray(0, 40));
+      peer.endpoint.set(ep.subarray(0, ENDPOINT_SIZE));
       return;
     }
   }
@@ -61,7 +67,7 @@ function handshakeWork(dev: Device, type: number, buf: Uint8Array, off: number, 
   if (type === MSG_INITIATION) {
     const peer = consumeInitiation(dev.identity, msg, 0, dev.lookupPeer, now);
     if (!peer) return;
-    setEndpoint(peer, ep);
+    setEndpoint(dev, peer, ep);
     peer.rxBytes += len;
     timers.anyAuthenticatedPacketTraversal(peer, now);
     timers.anyAuthenticatedPacketReceived(peer);
@@ -72,7 +78,7 @@ function handshakeWork(dev: Device, type: number, buf: Uint8Array, off: number, 
   if (!entry || entry.keypair !== null) return;
   const peer = entry.peer;
   if (!consumeResponse(dev.identity, peer.handshake, msg, 0)) return;
-  setEndpoint(peer, ep);
+  setEndpoint(dev, peer, ep);
   peer.rxBytes += len;
   timers.anyAuthenticatedPacketTraversal(peer, now);
   timers.anyAuthenticatedPacketReceived(peer);
@@ -113,7 +119,7 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
     dev.notifyHandshake(peer);
     sendStaged(dev, peer);
   }
-  setEndpoint(peer, ep);
+  setEndpoint(dev, peer, ep);
   peer.rxBytes += len;
   timers.anyAuthenticatedPacketTraversal(peer, now);
   timers.anyAuthenticatedPacketReceived(peer);

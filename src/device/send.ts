@@ -1,16 +1,12 @@
 // Sending: handshake messages, keepalives, and transport data (encrypted in place).
-import { sealInPlace, TAG_SIZE } from '../crypto/aead.ts';
+import { TAG_SIZE, transportSeal } from '../crypto/aead.ts';
 import {
   MAX_STAGED_PACKETS, PADDING_MULTIPLE, REJECT_AFTER_MESSAGES, REJECT_AFTER_TIME,
   REKEY_AFTER_MESSAGES, REKEY_AFTER_TIME, REKEY_TIMEOUT,
 } from '../noise/constants.ts';
 import { createInitiation, createResponse, deriveTransportKeys } from '../noise/handshake.ts';
 import { Keypair } from '../noise/keypair.ts';
-import {
-  INITIATION_SIZE, MSG_TRANSPORT, RESPONSE_SIZE, TRANSPORT_COUNTER, TRANSPORT_HEADER_SIZE,
-  TRANSPORT_RECEIVER, writeHeader,
-} from '../noise/messages.ts';
-import { writeU32LE, writeU64LE } from '../util/bytes.ts';
+import { INITIATION_SIZE, RESPONSE_SIZE, TRANSPORT_HEADER_SIZE } from '../noise/messages.ts';
 import type { Device } from './device.ts';
 import type { Peer } from './peer.ts';
 import * as timers from './timers.ts';
@@ -116,13 +112,10 @@ function sendingKeypair(dev: Device, peer: Peer): Keypair | null {
  */
 function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number): void {
   const padded = paddedLength(len, dev.mtu);
-  for (let i = off + len; i < off + padded; i++) buf[i] = 0;
   const hdr = off - TRANSPORT_HEADER_SIZE;
   const counter = kp.sendCounter++;
-  writeHeader(buf, hdr, MSG_TRANSPORT);
-  writeU32LE(buf, hdr + TRANSPORT_RECEIVER, kp.remoteIndex);
-  writeU64LE(buf, hdr + TRANSPORT_COUNTER, counter);
-  sealInPlace(kp.sendKey, counter, buf, off, padded);
+  // padding, header (type, receiver, counter) and encryption: one native call
+  transportSeal(kp.sendKey, kp.remoteIndex, counter, buf, off, len, padded);
   const now = dev.clock.now();
   timers.anyAuthenticatedPacketTraversal(peer, now);
   timers.anyAuthenticatedPacketSent(peer);

@@ -11,6 +11,9 @@ declare module 'wgjs:crypto' {
   /** buf[off, off+len) is ciphertext || tag; on success the plaintext replaces it in place;
    *  false (buf unchanged) when the tag does not authenticate. */
   export function aeadOpen(key: Uint8Array, counter: number, ad: Uint8Array | null, buf: Uint8Array, off: number, len: number): boolean;
+  /** A transport data message in place around buf[off, off+len): padding zeroed up to `padded`,
+   *  header (type 4, receiver u32 LE, counter u64 LE) at buf[off-16], sealed, tag after. */
+  export function transportSeal(key: Uint8Array, receiver: number, counter: number, buf: Uint8Array, off: number, len: number, padded: number): void;
   /** XChaCha20-Poly1305: dst[dstOff, +srcLen+16) = ciphertext || tag of src[srcOff, +srcLen). */
   export function xaeadSeal(key: Uint8Array, nonce24: Uint8Array, ad: Uint8Array | null, src: Uint8Array, srcOff: number, srcLen: number, dst: Uint8Array, dstOff: number): void;
   /** src holds ciphertext || tag (srcLen includes it); the plaintext goes to dst. */

@@ -79,6 +79,8 @@ declare module 'wgjs:sys' {
    *  sendmsg with UDP_SEGMENT (off after EIO/EINVAL from the kernel, or with WGJS_UDP_GSO=0).
    *  [state (-1 not decided yet, 0 off, 1 on), GSO sends, datagrams they carried]. */
   export function udpGsoStats(): [number, number, number];
+  /** Copies the endpoint record src (40 bytes) over dst when they differ; true if it changed. */
+  export function epSet(dst: Uint8Array, src: Uint8Array): boolean;
 
   // --- UNIX stream sockets (UAPI) ---
   /** socket+bind+listen on path (caller handles stale sockets); non-blocking listener. */
