@@ -31,6 +31,7 @@
 #include "runtime.h"
 #include "utils.h"
 #include "private/implementations.h"
+#include "private/ed25519_ref10.h"
 
 #include "blake2.h"
 
@@ -274,14 +275,27 @@ static JSValue js_x25519(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     return JS_TRUE;
 }
 
-/* x25519Base(out, scalar): the public key of a private key. */
+/* x25519Base(out, scalar): the public key of a private key, X25519(scalar, 9) through the same
+ * ladder as every DH. libsodium's fixed-base path (ref10's Edwards comb with its 30 KB table) is
+ * not linked in: x25519_ref10.c is compiled with ge25519_scalarmult_base renamed to
+ * wgjs_no_fixed_base below (sources.mk), which nothing calls. It costs one ladder more per
+ * handshake (the ephemeral key) and saves ~38 KB on mips. */
+static const uint8_t basepoint[KEY] = { 9 };
+
+void wgjs_no_fixed_base(ge25519_p3 *h, const unsigned char *a)
+{
+    (void)h;
+    (void)a;
+    abort(); /* unreachable: crypto_scalarmult_curve25519_base is never called */
+}
+
 static JSValue js_x25519Base(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     uint8_t *out;
     const uint8_t *n;
     if (!(out = bytes_min(ctx, argv[0], KEY, NULL)) || !(n = bytes_min(ctx, argv[1], KEY, NULL)))
         return JS_EXCEPTION;
-    if (crypto_scalarmult_curve25519_base(out, n) != 0)
+    if (crypto_scalarmult_curve25519(out, n, basepoint) != 0)
         return JS_FALSE;
     return JS_TRUE;
 }

@@ -43,13 +43,16 @@ static JSValue js_console_error(JSContext *ctx, JSValueConst this_val, int argc,
     return JS_UNDEFINED;
 }
 
-/* globalThis.__wgjsMemoryUsage(): engine bytes in use (tests measure per-peer footprint). */
+#ifdef WGJS_TEST_BINARY
+/* globalThis.__wgjsMemoryUsage(): engine bytes in use (tests measure per-peer footprint). Only in
+ * wgjs-test: JS_ComputeMemoryUsage is 5 KB the product does not need. */
 static JSValue js_memory_usage(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     JSMemoryUsage u;
     JS_ComputeMemoryUsage(JS_GetRuntime(ctx), &u);
     return JS_NewFloat64(ctx, (double)u.memory_used_size);
 }
+#endif
 
 int main(int argc, char **argv)
 {
@@ -77,7 +80,9 @@ int main(int argc, char **argv)
     js_std_add_helpers(ctx, argc, argv);
     global = JS_GetGlobalObject(ctx);
     JS_SetPropertyStr(ctx, global, "__wgjsExit", JS_NewCFunction(ctx, js_wgjs_exit, "__wgjsExit", 1));
+#ifdef WGJS_TEST_BINARY
     JS_SetPropertyStr(ctx, global, "__wgjsMemoryUsage", JS_NewCFunction(ctx, js_memory_usage, "__wgjsMemoryUsage", 0));
+#endif
     /* slower engines (qemu) may shrink randomized test iteration counts, never assertions */
     scale = getenv("WGJS_TEST_SCALE");
     if (scale && *scale)

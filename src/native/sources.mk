@@ -25,6 +25,9 @@ SODIUM_SOURCES = crypto_aead/chacha20poly1305/aead_chacha20poly1305.c crypto_aea
 # AVX X25519), as upstream's own build does
 SODIUM_X86_64_SOURCES = crypto_stream/chacha20/dolbeau/chacha20_dolbeau-ssse3.c crypto_stream/chacha20/dolbeau/chacha20_dolbeau-avx2.c crypto_onetimeauth/poly1305/sse2/poly1305_sse2.c crypto_scalarmult/curve25519/sandy2x/curve25519_sandy2x.c crypto_scalarmult/curve25519/sandy2x/fe51_invert.c crypto_scalarmult/curve25519/sandy2x/fe_frombytes_sandy2x.c crypto_scalarmult/curve25519/sandy2x/sandy2x.S
 SODIUM_DEFS = -DCONFIGURED=1 -DHAVE_EXPLICIT_BZERO=1
+# public keys go through the ladder (crypto.c, x25519Base): the Edwards fixed-base code and its
+# 30 KB table drop out when ref10's one caller is pointed at crypto.c's unreachable stub
+SODIUM_X25519_REF10_DEFS = -Dge25519_scalarmult_base=wgjs_no_fixed_base
 SODIUM_X86_64_DEFS = -DHAVE_TI_MODE=1 -DHAVE_CPUID=1 -DHAVE_AVX_ASM=1 -DHAVE_EMMINTRIN_H=1 -DHAVE_PMMINTRIN_H=1 -DHAVE_TMMINTRIN_H=1 -DHAVE_SMMINTRIN_H=1 -DHAVE_AVXINTRIN_H=1 -DHAVE_AVX2INTRIN_H=1
 SODIUM_AARCH64_DEFS = -DHAVE_TI_MODE=1
 B2_VERSION = 0.98.1

@@ -263,20 +263,6 @@ static JSValue js_pollIn(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     return JS_NewBool(ctx, r > 0);
 }
 
-static JSValue js_setNonBlocking(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
-    int fd, fl;
-    if (get_int(ctx, argv[0], &fd))
-        return JS_EXCEPTION;
-    fl = fcntl(fd, F_GETFL);
-    if (fl < 0)
-        return throw_errno(ctx, errno, "fcntl");
-    fl = JS_ToBool(ctx, argv[1]) ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
-    if (fcntl(fd, F_SETFL, fl) < 0)
-        return throw_errno(ctx, errno, "fcntl");
-    return JS_UNDEFINED;
-}
-
 /* ---------------------------------------------------------------- UDP */
 /* Endpoint record (40 bytes), written byte by byte so it is the same on every endianness:
  *   [0] family 4|6  [1] 0  [2..3] remote port big-endian  [4..19] remote address
@@ -792,14 +778,6 @@ static JSValue js_unlink(JSContext *ctx, JSValueConst this_val, int argc, JSValu
 {
     return path_op(ctx, argv[0], 1, 0);
 }
-static JSValue js_chmod(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
-    int mode;
-    if (get_int(ctx, argv[1], &mode))
-        return JS_EXCEPTION;
-    return path_op(ctx, argv[0], 2, mode);
-}
-
 static JSValue js_stat(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     struct stat st;
@@ -839,14 +817,6 @@ static JSValue js_isatty(JSContext *ctx, JSValueConst this_val, int argc, JSValu
 /* ---------------------------------------------------------------- processes */
 
 static int ready_fd = -1;
-
-static JSValue js_fork(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
-    pid_t p = fork();
-    if (p < 0)
-        return throw_errno(ctx, errno, "fork");
-    return JS_NewInt32(ctx, p);
-}
 
 /* The parent waits until the child reports readiness, then exits 0 (ready) or 1 (failed). */
 static JSValue js_daemonize(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -904,13 +874,6 @@ static JSValue js_daemonReady(JSContext *ctx, JSValueConst this_val, int argc, J
     return JS_UNDEFINED;
 }
 
-static JSValue js_memoryUsage(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
-    JSMemoryUsage u;
-    JS_ComputeMemoryUsage(JS_GetRuntime(ctx), &u);
-    return JS_NewFloat64(ctx, (double)u.memory_used_size);
-}
-
 static const JSCFunctionListEntry sys_funcs[] = {
     JS_CFUNC_DEF("tunOpen", 1, js_tunOpen),
     JS_CFUNC_DEF("tunSetMtu", 2, js_tunSetMtu),
@@ -921,7 +884,6 @@ static const JSCFunctionListEntry sys_funcs[] = {
     JS_CFUNC_MAGIC_DEF("write", 4, js_rw, 1),
     JS_CFUNC_DEF("close", 1, js_close),
     JS_CFUNC_DEF("pollIn", 2, js_pollIn),
-    JS_CFUNC_DEF("setNonBlocking", 2, js_setNonBlocking),
     JS_CFUNC_DEF("udpOpen", 3, js_udpOpen),
     JS_CFUNC_DEF("udpLocalPort", 1, js_udpLocalPort),
     JS_CFUNC_DEF("setMark", 2, js_setMark),
@@ -939,14 +901,11 @@ static const JSCFunctionListEntry sys_funcs[] = {
     JS_CFUNC_DEF("umask", 1, js_umask),
     JS_CFUNC_DEF("mkdir", 2, js_mkdir),
     JS_CFUNC_DEF("unlink", 1, js_unlink),
-    JS_CFUNC_DEF("chmod", 2, js_chmod),
     JS_CFUNC_DEF("stat", 1, js_stat),
     JS_CFUNC_DEF("getpid", 0, js_getpid),
     JS_CFUNC_DEF("isatty", 1, js_isatty),
-    JS_CFUNC_DEF("fork", 0, js_fork),
     JS_CFUNC_DEF("daemonize", 0, js_daemonize),
     JS_CFUNC_DEF("daemonReady", 2, js_daemonReady),
-    JS_CFUNC_DEF("memoryUsage", 0, js_memoryUsage),
     JS_CFUNC_DEF("epollCreate", 0, js_epollCreate),
     JS_CFUNC_DEF("signalFd", 1, js_signalFd),
     JS_CFUNC_DEF("readSignal", 1, js_readSignal),

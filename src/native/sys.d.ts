@@ -89,7 +89,6 @@ declare module 'wgjs:sys' {
   export function unixAccept(fd: number): number;
   /** Blocking connect (for the CLI and for "in use" detection). */
   export function unixConnect(path: string): number;
-  export function setNonBlocking(fd: number, on: boolean): void;
 
   // --- readiness (the daemon's event loop; see sys.c on quickjs-ng 0.17's poll loop) ---
   export function epollCreate(): number;
@@ -129,15 +128,12 @@ declare module 'wgjs:sys' {
   export function umask(mask: number): number;
   export function mkdir(path: string, mode: number): void; // EEXIST is not an error
   export function unlink(path: string): void; // ENOENT is not an error
-  export function chmod(path: string, mode: number): void;
   /** stat: [dev, ino, mode] or null if missing (used to notice the socket file being removed). */
   export function stat(path: string): [number, number, number] | null;
   export function getpid(): number;
   export function isatty(fd: number): boolean;
 
   // --- processes and signals ---
-  /** fork(); in the parent returns the child pid, in the child 0. */
-  export function fork(): number;
   /** Daemonize like wireguard-go: fork; the parent blocks until the child calls
    *  daemonReady(ok), then exits with 0 (ready) or 1 (failed). In the child: setsid, stdin
    *  from /dev/null; returns normally. */
@@ -148,8 +144,6 @@ declare module 'wgjs:sys' {
   /** Signal numbers (SIGTERM, SIGINT, SIGHUP, SIGCHLD, ...) of the target. Spawning programs
    *  and handling signals use qjs:os (os.exec, os.waitpid, os.signal). */
   export const signals: Record<string, number>;
-  /** Bytes of engine memory in use (JS_ComputeMemoryUsage memory_used_size). */
-  export function memoryUsage(): number;
   /** wgjs package version the binary was built from. */
   export const wgjsVersion: string;
 }

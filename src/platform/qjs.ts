@@ -123,8 +123,3 @@ export function exit(code: number): never {
   std.err.flush();
   return std.exit(code);
 }
-
-/** Bytes of engine memory in use (for footprint tests and debug logs). */
-export function memoryUsage(): number {
-  return sys.memoryUsage();
-}
