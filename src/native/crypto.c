@@ -126,22 +126,36 @@ static int nonce_from_counter(JSContext *ctx, JSValueConst v, uint8_t nonce[12])
 
 /* ---------------------------------------------------------------- ChaCha20-Poly1305 */
 
-/* aeadSeal(key, counter, ad|null, buf, off, len): buf[off, off+len) is encrypted in place and the
- * 16-byte tag written at buf[off+len]. */
-static JSValue js_aeadSeal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
+/* The arguments of aeadSeal/aeadOpen: (key, counter, ad|null, buf, off, len); numbers first,
+ * then the pointers; `room` bytes must follow the range (the tag, when sealing). */
+struct aead_args {
     uint8_t nonce[12];
     int off, len;
     const uint8_t *ad, *key;
     size_t adlen;
     uint8_t *p;
-    if (nonce_from_counter(ctx, argv[1], nonce) || JS_ToInt32(ctx, &off, argv[4]) || JS_ToInt32(ctx, &len, argv[5]))
+};
+
+static int aead_args(JSContext *ctx, JSValueConst *argv, int room, struct aead_args *a)
+{
+    if (nonce_from_counter(ctx, argv[1], a->nonce) || JS_ToInt32(ctx, &a->off, argv[4]) ||
+        JS_ToInt32(ctx, &a->len, argv[5]))
+        return -1;
+    if (!(a->key = bytes_min(ctx, argv[0], KEY, NULL)) || bytes_opt(ctx, argv[2], &a->ad, &a->adlen) ||
+        !(a->p = range(ctx, argv[3], a->off, a->len, room)))
+        return -1;
+    return 0;
+}
+
+/* aeadSeal(key, counter, ad|null, buf, off, len): buf[off, off+len) is encrypted in place and the
+ * 16-byte tag written at buf[off+len]. */
+static JSValue js_aeadSeal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    struct aead_args a;
+    if (aead_args(ctx, argv, TAG, &a))
         return JS_EXCEPTION;
-    if (!(key = bytes_min(ctx, argv[0], KEY, NULL)) || bytes_opt(ctx, argv[2], &ad, &adlen) ||
-        !(p = range(ctx, argv[3], off, len, TAG)))
-        return JS_EXCEPTION;
-    crypto_aead_chacha20poly1305_ietf_encrypt_detached(p, p + len, NULL, p, (unsigned long long)len,
-                                                       ad, adlen, NULL, nonce, key);
+    crypto_aead_chacha20poly1305_ietf_encrypt_detached(a.p, a.p + a.len, NULL, a.p, (unsigned long long)a.len,
+                                                       a.ad, a.adlen, NULL, a.nonce, a.key);
     return JS_UNDEFINED;
 }
 
@@ -149,24 +163,21 @@ static JSValue js_aeadSeal(JSContext *ctx, JSValueConst this_val, int argc, JSVa
  * on success the plaintext replaces the ciphertext in place; on failure buf is unchanged. */
 static JSValue js_aeadOpen(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    uint8_t nonce[12];
-    int off, len;
-    const uint8_t *ad, *key;
-    size_t adlen;
+    struct aead_args a;
     uint8_t *p;
-    if (nonce_from_counter(ctx, argv[1], nonce) || JS_ToInt32(ctx, &off, argv[4]) || JS_ToInt32(ctx, &len, argv[5]))
+    int len;
+    if (aead_args(ctx, argv, 0, &a))
         return JS_EXCEPTION;
-    if (!(key = bytes_min(ctx, argv[0], KEY, NULL)) || bytes_opt(ctx, argv[2], &ad, &adlen) ||
-        !(p = range(ctx, argv[3], off, len, 0)))
-        return JS_EXCEPTION;
+    p = a.p;
+    len = a.len;
     if (len < TAG)
         return JS_FALSE;
     /* verify first (m = NULL leaves the buffer alone), then decrypt in place with block counter 1,
      * exactly what libsodium's decrypt does after a successful verification */
     if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(NULL, NULL, p, (unsigned long long)(len - TAG),
-                                                           p + len - TAG, ad, adlen, nonce, key) != 0)
+                                                           p + len - TAG, a.ad, a.adlen, a.nonce, a.key) != 0)
         return JS_FALSE;
-    crypto_stream_chacha20_ietf_xor_ic(p, p, (unsigned long long)(len - TAG), nonce, 1U, key);
+    crypto_stream_chacha20_ietf_xor_ic(p, p, (unsigned long long)(len - TAG), a.nonce, 1U, a.key);
     return JS_TRUE;
 }
 
