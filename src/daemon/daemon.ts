@@ -211,7 +211,8 @@ class Daemon {
   /** Starts a child without waiting for it (hooks, ubus); never throws into the datapath. */
   spawn(argv: string[], env: Record<string, string>, stdout?: number): number {
     try {
-      return os.exec(argv, { block: false, usePath: false, env, ...(stdout !== undefined ? { stdout } : {}) });
+      // a clean child: default signal state, no inherited descriptors (sys.c spawn)
+      return sys.spawn(argv, env, stdout);
     } catch (e) {
       this.log.error(`(${this.name}) ${argv[0]}: ${String((e as Error).message ?? e)}`);
       return -1;

@@ -134,6 +134,11 @@ declare module 'wgjs:sys' {
   export function isatty(fd: number): boolean;
 
   // --- processes and signals ---
+  /** Starts argv[0] (a path; no PATH search) with exactly `env`, without waiting; returns its pid.
+   *  The child starts clean: empty signal mask, every signal at its default action, stdin from
+   *  /dev/null, stdout on stdoutFd (>= 0) or inherited, no other descriptor open. Throws on fork
+   *  failure or bad arguments; a failed exec shows as exit status 127. */
+  export function spawn(argv: string[], env: Record<string, string>, stdoutFd?: number): number;
   /** Daemonize like wireguard-go: fork; the parent blocks until the child calls
    *  daemonReady(ok), then exits with 0 (ready) or 1 (failed). In the child: setsid, stdin
    *  from /dev/null; returns normally. */

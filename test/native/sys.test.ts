@@ -2,6 +2,7 @@
 // under qemu-user). They import wgjs:sys, so Node never runs them.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import * as os from 'qjs:os';
 import * as sys from 'wgjs:sys';
 import { readU32LE, writeU32LE, readU64LE } from '../../src/util/bytes.ts';
 
@@ -215,6 +216,41 @@ if (sys.stat('/dev/net/tun') !== null) {
     sys.close(fd);
   }
   assert.is(sys.ifIndex(tunName), 0, 'non-persistent TUN disappears with its fd');
+});
+
+// Under qemu-user the host-level signal state of a child is qemu's, not what the emulated parent
+// set up, so the check runs where the binary runs natively: x86_64 here and in its QEMU guest.
+(sys.arch === 'x86_64' ? t : t.skip)('spawn: the child starts with no blocked or ignored signal and no inherited descriptor', () => {
+  const sfd = sys.signalFd([sys.signals.SIGTERM!, sys.signals.SIGINT!]); // blocks them, as the daemon does
+  os.signal(sys.signals.SIGHUP!, undefined); // ignored, as the daemon does (SIGPIPE: main.c)
+  const [r, w] = os.pipe()!;
+  const pid = sys.spawn(['/bin/sh', '-c', 'grep -E "^Sig(Blk|Ign):" /proc/self/status; ls /proc/self/fd | wc -l; echo "env=$WGJS_SPAWN_TEST"'],
+    { WGJS_SPAWN_TEST: 'yes', PATH: '/usr/bin:/bin' }, w);
+  os.close(w);
+  let out = '';
+  const buf = new Uint8Array(4096);
+  for (;;) {
+    const n = os.read(r, buf.buffer, 0, buf.length);
+    if (n <= 0) break;
+    for (let i = 0; i < n; i++) out += String.fromCharCode(buf[i]!);
+  }
+  os.close(r);
+  const [got, status] = os.waitpid(pid, 0);
+  os.signal(sys.signals.SIGHUP!, null);
+  sys.close(sfd);
+  assert.is(got, pid);
+  assert.is(status, 0, 'exit status 0');
+  assert.match(out, /^SigBlk:\s+0+$/m, 'no blocked signal');
+  assert.match(out, /^SigIgn:\s+0+$/m, 'no ignored signal');
+  // ls's own listing: 0, 1, 2 and the directory it reads (the pipe's read end and every other
+  // descriptor of the parent are closed)
+  assert.match(out, /^4$/m, `only stdio open in the child:\n${out}`);
+  assert.match(out, /^env=yes$/m, 'exactly the given environment');
+});
+
+t('spawn: bad arguments throw and start nothing', () => {
+  assert.throws(() => sys.spawn([], {}), 'an empty argv');
+  assert.throws(() => sys.spawn({} as unknown as string[], {}), 'not an array');
 });
 
 t.run();
