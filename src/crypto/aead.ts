@@ -1,17 +1,13 @@
 // ChaCha20-Poly1305 (RFC 8439) with WireGuard's nonce: 4 zero bytes then the 64-bit counter
 // little-endian, built from a Number counter by the backend (natively: in C). The transport path
-// calls only sealInPlace/openInPlace: no view, object or exception per packet.
+// calls only transportSeal (padding, header and seal in one call) and openInPlace: no view, object
+// or exception per packet.
 import { aeadOpen, aeadSeal, transportSeal } from './backend.ts';
 
 export { transportSeal };
 
 export const TAG_SIZE = 16;
 const EMPTY = new Uint8Array(0);
-
-/** Encrypts buf[off, off+len) in place and writes the tag at buf[off+len, off+len+16). */
-export function sealInPlace(key: Uint8Array, counter: number, buf: Uint8Array, off: number, len: number): void {
-  aeadSeal(key, counter, null, buf, off, len);
-}
 
 /** Decrypts buf[off, off+len) (ciphertext + tag) in place; false if the tag is wrong (buf unchanged). */
 export function openInPlace(key: Uint8Array, counter: number, buf: Uint8Array, off: number, len: number): boolean {

@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hash, hmac, kdf, mac } from '../../src/crypto/blake2s.ts';
-import { open, openInPlace, seal, sealInPlace } from '../../src/crypto/aead.ts';
+import { open, openInPlace, seal, transportSeal } from '../../src/crypto/aead.ts';
 import { xopen, xseal } from '../../src/crypto/xaead.ts';
 import { clamp, dh, publicKey } from '../../src/crypto/x25519.ts';
 import { INITIAL_CHAIN_KEY, INITIAL_HASH } from '../../src/noise/constants.ts';
@@ -51,24 +51,29 @@ t('ChaCha20-Poly1305, RFC 8439 section 2.8.2', () => {
   assert.is(toHex(ct.subarray(ct.length - 16)), '1ae10b594f09e26a7e902ecbd0600691');
 });
 
-t('ChaCha20-Poly1305 with the WireGuard nonce: in-place seal/open agree with the allocating form', () => {
+t('ChaCha20-Poly1305 with the WireGuard nonce: a transport message sealed in place agrees with the allocating form', () => {
   const key = h('1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0');
   const plain = SUNSCREEN.slice(0, 100);
-  const sealed = seal(key, 12345, plain);
-  const buf = new Uint8Array(8 + 100 + 16 + 8);
-  buf.set(plain, 8);
-  sealInPlace(key, 12345, buf, 8, 100);
-  assert.is(toHex(buf.subarray(8, 8 + 116)), toHex(sealed));
+  const padded = new Uint8Array(112); // padded to a multiple of 16 with zeros
+  padded.set(plain);
+  const sealed = seal(key, 12345, padded);
+  const buf = new Uint8Array(16 + 112 + 16 + 8).fill(0xee);
+  buf.set(plain, 16);
+  transportSeal(key, 0x01020304, 12345, buf, 16, 100, 112);
+  // header: type 4, three zero bytes, receiver index u32 LE, counter u64 LE
+  assert.is(toHex(buf.subarray(0, 16)), '04000000' + '04030201' + '3930000000000000');
+  assert.is(toHex(buf.subarray(16, 16 + 128)), toHex(sealed));
+  assert.is(buf[144], 0xee, 'nothing written past the tag');
   // the nonce is 4 zero bytes then the counter little-endian
   const nonce = new Uint8Array(12);
   nonce[4] = 12345 & 255;
   nonce[5] = 12345 >> 8;
-  assert.is(toHex(chacha20poly1305(key, nonce).encrypt(plain)), toHex(sealed));
-  assert.ok(openInPlace(key, 12345, buf, 8, 116));
-  assert.is(toHex(buf.subarray(8, 108)), toHex(plain));
-  sealInPlace(key, 1, buf, 8, 100);
+  assert.is(toHex(chacha20poly1305(key, nonce).encrypt(padded)), toHex(sealed));
+  assert.ok(openInPlace(key, 12345, buf, 16, 128));
+  assert.is(toHex(buf.subarray(16, 128)), toHex(padded));
+  transportSeal(key, 1, 1, buf, 16, 100, 112);
   buf[20] ^= 1;
-  assert.not.ok(openInPlace(key, 1, buf, 8, 116), 'a flipped bit fails authentication');
+  assert.not.ok(openInPlace(key, 1, buf, 16, 128), 'a flipped bit fails authentication');
   assert.is(open(key, 12346, sealed), null, 'wrong counter fails');
 });
 
