@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
+import { hasIpv6 } from './ipv6.ts';
 import { readU32LE } from '../../src/util/bytes.ts';
 
 const t = suite('native/io');
@@ -131,13 +132,7 @@ function batchFromTwoSenders(family: 4 | 6): void {
 
 t('udpRecvBatch IPv4: two senders, mixed sizes, lengths, contents, endpoint records', () => batchFromTwoSenders(4));
 
-let ipv6 = true;
-try {
-  sys.close(sys.udpOpen(6, 0, 0));
-} catch (e) {
-  if ((e as { code?: string }).code !== 'EAFNOSUPPORT') throw e;
-  ipv6 = false;
-}
+const ipv6 = hasIpv6();
 (ipv6 ? t : t.skip)('udpRecvBatch IPv6: two senders, mixed sizes, lengths, contents, endpoint records', () => batchFromTwoSenders(6));
 
 t('udpRecvBatch: EAGAIN is -1, and the endpoint records of a full batch', () => {

@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as os from 'qjs:os';
 import * as sys from 'wgjs:sys';
+import { hasIpv6 } from './ipv6.ts';
 import { readU32LE, writeU32LE, readU64LE } from '../../src/util/bytes.ts';
 
 const t = suite('native/sys');
@@ -117,13 +118,7 @@ function udpRoundTrip(family: 4 | 6): void {
 
 t('UDP IPv4 loopback with pktinfo', () => udpRoundTrip(4));
 // IPv6 may be missing (a kernel without it, or a namespace with it disabled): then skipped
-let ipv6 = true;
-try {
-  sys.close(sys.udpOpen(6, 0, 0));
-} catch (e) {
-  if ((e as { code?: string }).code !== 'EAFNOSUPPORT') throw e;
-  ipv6 = false;
-}
+const ipv6 = hasIpv6();
 (ipv6 ? t : t.skip)('UDP IPv6 loopback with pktinfo', () => udpRoundTrip(6));
 
 t('errors carry errno and code', () => {
