@@ -1,7 +1,7 @@
 // Receiving: dispatch by message type; handshake messages behind mac1 (and, under load, mac2 and
 // the ratelimiter); transport data decrypted in place, replay-checked after authentication,
 // source-checked against the peer's allowed IPs, then written to TUN.
-import { openInPlace, TAG_SIZE } from '../crypto/aead.ts';
+import { aeadOpen, TAG_SIZE } from '../crypto/aead.ts';
 import { REJECT_AFTER_MESSAGES, REJECT_AFTER_TIME, REKEY_ON_RECEIVE_AGE } from '../noise/constants.ts';
 import { consumeInitiation, consumeResponse } from '../noise/handshake.ts';
 import type { Keypair } from '../noise/keypair.ts';
@@ -98,15 +98,20 @@ function receiveCookieReply(dev: Device, buf: Uint8Array, off: number): void {
 }
 
 function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
-  const entry = dev.indexes.get(readU32LE(buf, off + TRANSPORT_RECEIVER));
+  // receiver index and counter, u32/u64 little-endian, read byte by byte (the packet path)
+  const r = off + TRANSPORT_RECEIVER;
+  const entry = dev.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
   if (!entry || entry.keypair === null) return;
   const kp: Keypair = entry.keypair;
   const peer = entry.peer;
-  const counter = readU64LE(buf, off + TRANSPORT_COUNTER);
+  const c = off + TRANSPORT_COUNTER;
+  const hi = (buf[c + 4]! | (buf[c + 5]! << 8) | (buf[c + 6]! << 16) | (buf[c + 7]! << 24)) >>> 0;
+  // an int below 2^31 (integer fast paths), else the exact Number, or Infinity beyond 2^53
+  const counter = hi === 0 ? (buf[c]! | (buf[c + 1]! << 8) | (buf[c + 2]! << 16) | (buf[c + 3]! << 24)) >>> 0 : readU64LE(buf, c);
   const now = dev.clock.now();
   if (!(counter < REJECT_AFTER_MESSAGES) || now - kp.created >= REJECT_AFTER_TIME) return;
   const dataOff = off + TRANSPORT_HEADER_SIZE;
-  if (!openInPlace(kp.recvKey, counter, buf, dataOff, len - TRANSPORT_HEADER_SIZE)) return;
+  if (!aeadOpen(kp.recvKey, counter, null, buf, dataOff, len - TRANSPORT_HEADER_SIZE)) return;
   if (!kp.replay.validateCounter(counter, REJECT_AFTER_MESSAGES)) return;
   // authenticated from here on
   const k = peer.keypairs;
@@ -121,17 +126,15 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
   }
   setEndpoint(dev, peer, ep);
   peer.rxBytes += len;
-  timers.anyAuthenticatedPacketTraversal(peer, now);
-  timers.anyAuthenticatedPacketReceived(peer);
+  const plainLen = len - TRANSPORT_HEADER_SIZE - TAG_SIZE;
+  timers.transportReceived(peer, now, plainLen > 0);
   // keep the key fresh: an initiator whose session nears REJECT_AFTER_TIME rekeys once
   const cur = k.current;
   if (cur && cur.isInitiator && !peer.sentLastMinuteHandshake && now - cur.created >= REKEY_ON_RECEIVE_AGE) {
     peer.sentLastMinuteHandshake = true;
     sendInitiation(dev, peer, false);
   }
-  const plainLen = len - TRANSPORT_HEADER_SIZE - TAG_SIZE;
   if (plainLen === 0) return; // keepalive
-  timers.dataReceived(peer, now);
   // the inner packet: its real length, and its source must be one of the peer's allowed IPs
   const v = buf[dataOff]! >> 4;
   let ipLen: number;

@@ -99,10 +99,10 @@ export function beginSession(dev: Device, peer: Peer): boolean {
 }
 
 /** The session usable for sending now, or null (then a handshake is needed). */
-function sendingKeypair(dev: Device, peer: Peer): Keypair | null {
+function sendingKeypair(peer: Peer, now: number): Keypair | null {
   const kp = peer.keypairs.current;
   if (!kp) return null;
-  if (kp.sendCounter >= REJECT_AFTER_MESSAGES || dev.clock.now() - kp.created >= REJECT_AFTER_TIME) return null;
+  if (kp.sendCounter >= REJECT_AFTER_MESSAGES || now - kp.created >= REJECT_AFTER_TIME) return null;
   return kp;
 }
 
@@ -110,15 +110,13 @@ function sendingKeypair(dev: Device, peer: Peer): Keypair | null {
  * Encrypts buf[off, off+len) in place (header written in the 16 bytes before `off`, padding and
  * tag after) and sends it. The caller guarantees the headroom and tailroom.
  */
-function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number): void {
+function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number, now: number): void {
   const padded = paddedLength(len, dev.mtu);
   const hdr = off - TRANSPORT_HEADER_SIZE;
   const counter = kp.sendCounter++;
   // padding, header (type, receiver, counter) and encryption: one native call
   transportSeal(kp.sendKey, kp.remoteIndex, counter, buf, off, len, padded);
-  const now = dev.clock.now();
-  timers.anyAuthenticatedPacketTraversal(peer, now);
-  timers.anyAuthenticatedPacketSent(peer);
+  timers.transportSent(peer, now);
   // jitter only when the timer is armed: no getrandom call per data packet
   if (len > 0 && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, dev.jitter());
   transmit(dev, peer, buf, hdr, TRANSPORT_HEADER_SIZE + padded + TAG_SIZE);
@@ -130,9 +128,10 @@ function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, o
 
 /** A packet from TUN for `peer`: send it now if a session exists, else stage it and handshake. */
 export function sendPacket(dev: Device, peer: Peer, buf: Uint8Array, off: number, len: number): void {
-  const kp = peer.staged.length === 0 ? sendingKeypair(dev, peer) : null;
+  const now = dev.clock.now();
+  const kp = peer.staged.length === 0 ? sendingKeypair(peer, now) : null;
   if (kp) {
-    encryptAndSend(dev, peer, kp, buf, off, len);
+    encryptAndSend(dev, peer, kp, buf, off, len, now);
     return;
   }
   if (peer.staged.length >= MAX_STAGED_PACKETS) peer.staged.shift();
@@ -143,7 +142,8 @@ export function sendPacket(dev: Device, peer: Peer, buf: Uint8Array, off: number
 /** Flushes staged packets if a session allows it, otherwise asks for a handshake. */
 export function sendStaged(dev: Device, peer: Peer): void {
   if (peer.staged.length === 0) return;
-  const kp = sendingKeypair(dev, peer);
+  const now = dev.clock.now();
+  const kp = sendingKeypair(peer, now);
   if (!kp) {
     sendInitiation(dev, peer, false);
     return;
@@ -152,7 +152,7 @@ export function sendStaged(dev: Device, peer: Peer): void {
   const buf = dev.sendBuf;
   for (const p of pkts) {
     buf.set(p, TRANSPORT_HEADER_SIZE);
-    encryptAndSend(dev, peer, kp, buf, TRANSPORT_HEADER_SIZE, p.length);
+    encryptAndSend(dev, peer, kp, buf, TRANSPORT_HEADER_SIZE, p.length, now);
   }
 }
 
@@ -162,7 +162,8 @@ export function sendKeepalive(dev: Device, peer: Peer): void {
     sendStaged(dev, peer);
     return;
   }
-  const kp = sendingKeypair(dev, peer);
+  const now = dev.clock.now();
+  const kp = sendingKeypair(peer, now);
   if (!kp) return;
-  encryptAndSend(dev, peer, kp, dev.sendBuf, TRANSPORT_HEADER_SIZE, 0);
+  encryptAndSend(dev, peer, kp, dev.sendBuf, TRANSPORT_HEADER_SIZE, 0, now);
 }
