@@ -14,7 +14,7 @@ import {
   ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, V4A, V4B, V6A, V6B, VNET_HDR_LEN,
   F_DATA_VALID, F_NEEDS_CSUM, GSO_ECN, GSO_NONE, GSO_TCPV4, GSO_TCPV6, GSO_UDP_L4,
   build, checksumProblem, coalesce, completeChecksum, concat, firstDiff, fold, get16, hex,
-  ipRouterAlert, parse, parseVnet, payload, pseudoSum, put16, segmentsOf, sumWords,
+  ipRouterAlert, ipv4HeaderChecksum, parse, parseVnet, payload, pseudoSum, put16, segmentsOf, sumWords,
   tcpTimestamps, vnetHeader, type PacketSpec, type Vnet,
 } from './pkt.ts';
 
@@ -314,36 +314,50 @@ t('malformed: csum_start / csum_offset beyond the packet', () => {
   assert.is(split(concat([vnetHeader({ flags: F_NEEDS_CSUM, csumStart: 20, csumOffset: 6 }, LE), p])).n, 1);
 });
 
-t('malformed: truncated headers, lengths claiming more than len', () => {
-  const p = tcpSuper({ v: 4, len: 3000 });
-  const h = gsoHdr(p, 1000);
-  const input = concat([vnetHeader(h, LE), p]);
-  assert.is(split(input, { len: 5 }).n, -1, 'shorter than the vnet header');
-  assert.is(split(input, { len: VNET_HDR_LEN + 15 }).n, -1, 'IPv4 header truncated (15 bytes)');
-  assert.is(split(input, { len: VNET_HDR_LEN + 30 }).n, -1, 'TCP header truncated');
-  assert.is(split(input, { len: input.length - 1 }).n, -1, 'IPv4 total length claims 1 byte more than len');
-  const p6 = tcpSuper({ v: 6, len: 3000 });
-  const in6 = concat([vnetHeader(gsoHdr(p6, 1000), LE), p6]);
-  assert.is(split(in6, { len: VNET_HDR_LEN + 39 }).n, -1, 'IPv6 header truncated');
-  assert.is(split(in6, { len: in6.length - 100 }).n, -1, 'IPv6 payload length claims more than len');
-  // TCP data offset (15 words = 60 bytes) reaching past the packet
-  const q = tcpSuper({ v: 4, len: 10, ts: false });
-  const qh = gsoHdr(q, 1000);
-  q[20 + 12] = 0xf0;
-  assert.is(split(concat([vnetHeader(qh, LE), q])).n, -1, 'TCP data offset past the end');
-  // IHL 15 (60 bytes) on a 50-byte packet
-  const r = tcpSuper({ v: 4, len: 10, ts: false });
-  const rh = gsoHdr(r, 1000);
-  r[0] = 0x4f;
-  assert.is(split(concat([vnetHeader(rh, LE), r])).n, -1, 'IHL past the end');
-  // IHL below 5
-  const s = tcpSuper({ v: 4, len: 3000 });
-  const sh = gsoHdr(s, 1000);
-  s[0] = 0x44;
-  put16(s, 10, 0);
-  put16(s, 10, ~fold(sumWords(s, 0, 16)) & 0xffff);
-  assert.is(split(concat([vnetHeader(sh, LE), s])).n, -1, 'IHL 4');
-});
+// each case: [input (vnet header + packet), len argument]
+const MALFORMED: [string, () => [Uint8Array, number]][] = [
+  ['shorter than the vnet header', () => { const i = gsoInput(4); return [i, 5]; }],
+  ['IPv4 header truncated (15 bytes)', () => [gsoInput(4), VNET_HDR_LEN + 15]],
+  ['TCP header truncated (IPv4, 30 bytes)', () => [gsoInput(4), VNET_HDR_LEN + 30]],
+  ['IPv4 total length claims 1 byte more than len', () => { const i = gsoInput(4); return [i, i.length - 1]; }],
+  ['IPv6 header truncated (39 bytes)', () => [gsoInput(6), VNET_HDR_LEN + 39]],
+  ['IPv6 payload length claims 100 bytes more than len', () => { const i = gsoInput(6); return [i, i.length - 100]; }],
+  ['TCP data offset (60 bytes) past the end', () => {
+    const q = tcpSuper({ v: 4, len: 10, ts: false });
+    const h = gsoHdr(q, 1000);
+    q[20 + 12] = 0xf0;
+    const i = concat([vnetHeader({ ...h, hdrLen: 80 }, LE), q]);
+    return [i, i.length];
+  }],
+  ['IHL 15 (60 bytes) on a 50-byte packet', () => {
+    const r = tcpSuper({ v: 4, len: 10, ts: false });
+    const h = gsoHdr(r, 1000);
+    r[0] = 0x4f;
+    const i = concat([vnetHeader(h, LE), r]);
+    return [i, i.length];
+  }],
+  ['IHL 4', () => {
+    const r = tcpSuper({ v: 4, len: 3000 });
+    const h = gsoHdr(r, 1000);
+    r[0] = 0x44;
+    put16(r, 10, 0);
+    put16(r, 10, ~fold(sumWords(r, 0, 16)) & 0xffff);
+    const i = concat([vnetHeader({ ...h, csumStart: 16 }, LE), r]);
+    return [i, i.length];
+  }],
+];
+function gsoInput(v: 4 | 6): Uint8Array {
+  const p = tcpSuper({ v, len: 3000 });
+  return concat([vnetHeader(gsoHdr(p, 1000), LE), p]);
+}
+for (const [name, make] of MALFORMED)
+  t(`malformed: ${name}`, () => {
+    const [input, len] = make();
+    const r = split(input, { len });
+    assert.is(r.n, -1, `${name}: got ${r.n} packet(s) of ${r.pkts.map((p) => p.length).join(',')} bytes ` +
+      `(input: vnet ${hex(input.subarray(0, 10))} + ${input.length - 10}-byte packet, len ${len}; ` +
+      `packet head ${hex(input.subarray(10, 34))})`);
+  });
 
 t('malformed: does not fit in the arena or in offs', () => {
   const p = tcpSuper({ v: 4, len: 3000 });
@@ -425,7 +439,7 @@ function udpFlow(v: 4 | 6, sizes: number[], sport = 51820): Uint8Array[] {
 
 /** w must be exactly the GRO write of the run segs (pkt.ts's coalesce), and independently: its
  *  checksum completed as the kernel would verifies, and splitting it gives back segs. */
-function expectCoalesced(w: Uint8Array | undefined, segs: Uint8Array[], what: string): void {
+function expectCoalesced(w: Uint8Array | undefined, segs: Uint8Array[], what: string, idsFixed = false): void {
   assert.ok(w, `${what}: a write`);
   const c = coalesce(segs);
   const got = parseVnet(w, 0, LE);
@@ -435,7 +449,16 @@ function expectCoalesced(w: Uint8Array | undefined, segs: Uint8Array[], what: st
   assert.is(checksumProblem(completeChecksum(p, got.csumStart, got.csumOffset)), '', `${what}: checksum once completed`);
   const back = segmentsOf(p, got.gsoSize || 1);
   assert.is(back.length, segs.length, `${what}: segments it splits into`);
-  for (let i = 0; i < segs.length; i++) same(back[i]!, segs[i]!, `${what}: split back, segment ${i}`);
+  for (let i = 0; i < segs.length; i++) {
+    let want = segs[i]!;
+    if (idsFixed) {
+      // DF packets may share an id; the kernel's split counts up from the first one
+      want = want.slice();
+      put16(want, 4, (get16(segs[0]!, 4) + i) & 0xffff);
+      put16(want, 10, ipv4HeaderChecksum(want));
+    }
+    same(back[i]!, want, `${what}: split back, segment ${i}`);
+  }
 }
 
 /** writes must be the packets pkts, each alone, unchanged, after a zero vnet header. */
@@ -495,6 +518,14 @@ for (const v of [4, 6] as const) {
     expectCoalesced(wa, a, 'flow a');
     expectCoalesced(wb, b, 'flow b');
   });
+  t(`GRO TCPv${v}: a packet that cannot merge keeps its place in the flow`, () => {
+    const segs = tcpFlow({ v, sizes: [1000, 1000, 1000, 1000, 1000], post: (p, i) => { if (i === 2) p[p.length - 1]! ^= 1; } });
+    const ws = writes(1, segs);
+    assert.is(ws.length, 3, `three writes (${ws.map((w) => w.length).join(',')})`);
+    expectCoalesced(ws[0], segs.slice(0, 2), 'before');
+    expectAlone([ws[1]!], [segs[2]!], 'the bad one');
+    expectCoalesced(ws[2], segs.slice(3), 'after');
+  });
   t(`GRO TCPv${v}: a lone segment is written alone`, () => {
     const segs = tcpFlow({ v, sizes: [1448] });
     expectAlone(writes(1, segs), segs, 'lone');
@@ -512,6 +543,7 @@ for (const v of [4, 6] as const) {
     ['bad TCP checksum on the first', { v, sizes: [1000, 1000], post: (p, i) => { if (i === 0) p[p.length - 7]! ^= 0x01; } }],
     ['different TOS/traffic class', { v, sizes: [1000, 1000], mut: (s, i) => { if (i === 1) s.tos = 0x20; } }],
     ['different TTL/hop limit', { v, sizes: [1000, 1000], mut: (s, i) => { if (i === 1) s.ttl = 64; } }],
+    ['different window', { v, sizes: [1000, 1000], mut: (s, i) => { if (i === 1 && s.l4.proto === 'tcp') s.l4.window = 4097; } }],
   ];
   for (const [name, flag] of [['SYN', SYN], ['FIN', FIN], ['RST', RST], ['URG', URG]] as const)
     for (const at of [0, 1])
@@ -519,6 +551,7 @@ for (const v of [4, 6] as const) {
         if (i === at && flag === URG && s.l4.proto === 'tcp') s.l4.urgent = 10;
       } }]);
   if (v === 4) {
+    NOT.push(['no DF and ids not consecutive', { v, sizes: [1000, 1000], mut: (s, i) => { s.df = false; s.id = 0x300 + 2 * i; } }]);
     NOT.push(['different DF', { v, sizes: [1000, 1000], mut: (s, i) => { if (i === 1) s.df = false; } }]);
     NOT.push(['IPv4 options', { v, sizes: [1000, 1000], mut: (s) => { s.ipOptions = ipRouterAlert(); } }]);
     NOT.push(['fragments (MF)', { v, sizes: [1000, 1000], mut: (s) => { s.mf = true; } }]);
@@ -531,6 +564,20 @@ for (const v of [4, 6] as const) {
       expectAlone(writes(1, segs), segs, name);
     });
 
+  if (v === 4) {
+    t('GRO TCPv4 without DF: consecutive ids (wrapping) coalesce', () => {
+      const segs = tcpFlow({ v, sizes: [1000, 1000, 1000], id0: 0xfffe, mut: (s) => { s.df = false; } });
+      const ws = writes(1, segs);
+      assert.is(ws.length, 1, 'one write');
+      expectCoalesced(ws[0], segs, 'no DF');
+    });
+    t('GRO TCPv4 with DF: equal ids coalesce', () => {
+      const segs = tcpFlow({ v, sizes: [1000, 1000, 1000], mut: (s) => { s.id = 0; } });
+      const ws = writes(1, segs);
+      assert.is(ws.length, 1, 'one write');
+      expectCoalesced(ws[0], segs, 'DF, id 0', true);
+    });
+  }
   t(`GRO UDPv${v}: mode 3 coalesces one flow, mode 1 does not`, () => {
     const d = udpFlow(v, [1200, 1200, 1200, 700]);
     const ws = writes(3, d);
