@@ -469,7 +469,8 @@ function expectAlone(ws: Uint8Array[], pkts: Uint8Array[], what: string): void {
 
 for (const v of [4, 6] as const) {
   t(`GRO TCPv${v}: one run of equal segments, PSH of the last kept`, () => {
-    const segs = tcpFlow({ v, sizes: [1448, 1448, 1448], flags: (i) => (i === 2 ? ACK | PSH : ACK) });
+    // the sequence numbers wrap past 2^32 inside the run
+    const segs = tcpFlow({ v, sizes: [1448, 1448, 1448], seq0: 0xfffffa00, flags: (i) => (i === 2 ? ACK | PSH : ACK) });
     const ws = writes(1, segs);
     assert.is(ws.length, 1, 'one write');
     expectCoalesced(ws[0], segs, `TCPv${v}`);
@@ -525,6 +526,13 @@ for (const v of [4, 6] as const) {
     expectCoalesced(ws[0], segs.slice(0, 2), 'before');
     expectAlone([ws[1]!], [segs[2]!], 'the bad one');
     expectCoalesced(ws[2], segs.slice(3), 'after');
+  });
+  t(`GRO TCPv${v}: a pure ACK between data segments is not merged and keeps its place`, () => {
+    const segs = tcpFlow({ v, sizes: [1000, 0, 1000, 1000] });
+    const ws = writes(1, segs);
+    assert.is(ws.length, 3, `three writes (${ws.map((w) => w.length).join(',')})`);
+    expectAlone(ws.slice(0, 2), segs.slice(0, 2), 'data, then the pure ACK');
+    expectCoalesced(ws[2], segs.slice(2), 'after');
   });
   t(`GRO TCPv${v}: a lone segment is written alone`, () => {
     const segs = tcpFlow({ v, sizes: [1448] });
@@ -596,6 +604,9 @@ for (const v of [4, 6] as const) {
     expectAlone(ws.filter((w) => sportOf(w) === 5001), b, 'flow b');
     const c = udpFlow(v, [500, 1000]);
     expectAlone(writes(3, c), c, 'larger after smaller');
+    const d = udpFlow(v, [1000, 1000]);
+    d[1]![d[1]!.length - 1]! ^= 0x80;
+    expectAlone(writes(3, d), d, 'bad UDP checksum on the second');
   });
   t(`GRO TCPv${v}: mode 3 still coalesces TCP`, () => {
     const segs = tcpFlow({ v, sizes: [1448, 1448] });
