@@ -8,7 +8,7 @@ import type { Keypair } from '../noise/keypair.ts';
 import {
   COOKIE_RECEIVER, INIT_SENDER, messageType, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_RESPONSE,
   MSG_TRANSPORT, RESP_RECEIVER, RESP_SENDER, TRANSPORT_COUNTER, TRANSPORT_HEADER_SIZE,
-  TRANSPORT_RECEIVER,
+  TRANSPORT_MIN_SIZE, TRANSPORT_RECEIVER,
 } from '../noise/messages.ts';
 import { readU32LE, readU64LE } from '../util/bytes.ts';
 import { ENDPOINT_SIZE } from '../platform/types.ts';
@@ -32,9 +32,30 @@ function setEndpoint(dev: Device, peer: Peer, ep: Uint8Array): void {
   }
 }
 
+/** Datagrams of one read (Device.receiveUdpBatch): transport data handled inline with the
+ *  batch's clock reading, anything else as receiveUdp. */
+export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], n: number): void {
+  const now = dev.clock.now();
+  const rx = dev.rxBatch;
+  rx.ep = rx.epPeer = rx.srcPeer = null;
+  for (let k = 0; k < n; k++) {
+    const off = offs[k]!;
+    const len = lens[k]!;
+    if (len < 0) continue; // truncated
+    // messageType's rule for transport data, without a call: the per-packet case
+    if (buf[off] === MSG_TRANSPORT && len >= TRANSPORT_MIN_SIZE && buf[off + 1] === 0 && buf[off + 2] === 0 && buf[off + 3] === 0) {
+      receiveTransport(dev, buf, off, len, eps[src[k]!]!, now);
+    } else {
+      receiveUdp(dev, buf, off, len, eps[src[k]!]!);
+    }
+  }
+}
+
 export function receiveUdp(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+  const rx = dev.rxBatch;
+  rx.ep = rx.epPeer = rx.srcPeer = null;
   const type = messageType(buf, off, len);
-  if (type === MSG_TRANSPORT) receiveTransport(dev, buf, off, len, ep);
+  if (type === MSG_TRANSPORT) receiveTransport(dev, buf, off, len, ep, dev.clock.now());
   else if (type === MSG_INITIATION || type === MSG_RESPONSE) receiveHandshake(dev, type, buf, off, len, ep);
   else if (type === MSG_COOKIE_REPLY) receiveCookieReply(dev, buf, off);
   // anything else: silence
@@ -97,7 +118,7 @@ function receiveCookieReply(dev: Device, buf: Uint8Array, off: number): void {
   entry.peer.cookie.consumeReply(buf, off);
 }
 
-function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array, now: number): void {
   // receiver index and counter, u32/u64 little-endian, read byte by byte (the packet path)
   const r = off + TRANSPORT_RECEIVER;
   const entry = dev.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
@@ -108,7 +129,6 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
   const hi = (buf[c + 4]! | (buf[c + 5]! << 8) | (buf[c + 6]! << 16) | (buf[c + 7]! << 24)) >>> 0;
   // an int below 2^31 (integer fast paths), else the exact Number, or Infinity beyond 2^53
   const counter = hi === 0 ? (buf[c]! | (buf[c + 1]! << 8) | (buf[c + 2]! << 16) | (buf[c + 3]! << 24)) >>> 0 : readU64LE(buf, c);
-  const now = dev.clock.now();
   if (!(counter < REJECT_AFTER_MESSAGES) || now - kp.created >= REJECT_AFTER_TIME) return;
   const dataOff = off + TRANSPORT_HEADER_SIZE;
   if (!aeadOpen(kp.recvKey, counter, null, buf, dataOff, len - TRANSPORT_HEADER_SIZE)) return;
@@ -124,7 +144,13 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
     dev.notifyHandshake(peer);
     sendStaged(dev, peer);
   }
-  setEndpoint(dev, peer, ep);
+  // the endpoint record of this datagram's message was already applied for this peer?
+  const rx = dev.rxBatch;
+  if (rx.ep !== ep || rx.epPeer !== peer) {
+    setEndpoint(dev, peer, ep);
+    rx.ep = ep;
+    rx.epPeer = peer;
+  }
   peer.rxBytes += len;
   const plainLen = len - TRANSPORT_HEADER_SIZE - TAG_SIZE;
   timers.transportReceived(peer, now, plainLen > 0);
@@ -150,6 +176,14 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
     srcOff = dataOff + 8;
   } else return;
   if (ipLen > plainLen || ipLen < (family === 4 ? 20 : 40)) return;
-  if (dev.allowedIps.lookup(family, buf, srcOff) !== peer) return;
+  if (family === 4) {
+    // the previous packet of this batch came from the same inner IPv4 source: same route
+    const a = (buf[srcOff]! << 24) | (buf[srcOff + 1]! << 16) | (buf[srcOff + 2]! << 8) | buf[srcOff + 3]!;
+    if (rx.srcPeer === null || rx.src4 !== a) {
+      rx.srcPeer = dev.allowedIps.lookup(4, buf, srcOff);
+      rx.src4 = a;
+    }
+    if (rx.srcPeer !== peer) return;
+  } else if (dev.allowedIps.lookup(6, buf, srcOff) !== peer) return;
   dev.tun.write(buf, dataOff, ipLen);
 }
