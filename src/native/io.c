@@ -161,7 +161,7 @@ void wgjs_sockbufs(int fd)
  * Every integer is converted first (JS_ToInt32 may run user code: valueOf), and only then are
  * the arrays' pointers taken, so no JS code runs between taking a pointer and using it. */
 
-static int to_int(JSContext *ctx, JSValueConst v, int *out)
+int wgjs_to_int(JSContext *ctx, JSValueConst v, int *out)
 {
     if (!JS_IsNumber(v)) {
         JS_ThrowTypeError(ctx, "expected a number");
@@ -171,7 +171,7 @@ static int to_int(JSContext *ctx, JSValueConst v, int *out)
 }
 
 /* Int32Array element pointer and element count */
-static int32_t *get_i32(JSContext *ctx, JSValueConst v, size_t *count)
+int32_t *wgjs_get_i32(JSContext *ctx, JSValueConst v, size_t *count)
 {
     size_t off, len, per, abl;
     uint8_t *base;
@@ -241,7 +241,7 @@ static JSValue js_udpRecvBatch(JSContext *ctx, JSValueConst this_val, int argc, 
     size_t asize, noffs, nlens, nsrc, esize, cap;
     uint8_t *arena, *eps;
     int32_t *offs, *lens, *src;
-    if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[2], &slot) || to_int(ctx, argv[3], &max))
+    if (wgjs_to_int(ctx, argv[0], &fd) || wgjs_to_int(ctx, argv[2], &slot) || wgjs_to_int(ctx, argv[3], &max))
         return JS_EXCEPTION;
     if (fd < 0)
         return JS_ThrowRangeError(ctx, "udpRecvBatch: bad fd");
@@ -252,13 +252,13 @@ static JSValue js_udpRecvBatch(JSContext *ctx, JSValueConst this_val, int argc, 
     arena = JS_GetUint8Array(ctx, &asize, argv[1]);
     if (!arena)
         return JS_EXCEPTION;
-    offs = get_i32(ctx, argv[4], &noffs);
+    offs = wgjs_get_i32(ctx, argv[4], &noffs);
     if (!offs)
         return JS_EXCEPTION;
-    lens = get_i32(ctx, argv[5], &nlens);
+    lens = wgjs_get_i32(ctx, argv[5], &nlens);
     if (!lens)
         return JS_EXCEPTION;
-    src = get_i32(ctx, argv[6], &nsrc);
+    src = wgjs_get_i32(ctx, argv[6], &nsrc);
     if (!src)
         return JS_EXCEPTION;
     eps = JS_GetUint8Array(ctx, &esize, argv[7]);
@@ -322,7 +322,7 @@ static JSValue js_udpGro(JSContext *ctx, JSValueConst this_val, int argc, JSValu
 {
     int fd, on;
     const char *r = getenv("WGJS_DEBUG_OFFLOAD_REFUSE");
-    if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[1], &on))
+    if (wgjs_to_int(ctx, argv[0], &fd) || wgjs_to_int(ctx, argv[1], &on))
         return JS_EXCEPTION;
     on = on != 0;
     if (on && r && (strstr(r, "gro") != NULL))
@@ -678,7 +678,7 @@ static JSValue js_udpQueue(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     size_t bsize, esize;
     uint8_t *buf, *ep;
     struct qmsg *q;
-    if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[2], &off) || to_int(ctx, argv[3], &len))
+    if (wgjs_to_int(ctx, argv[0], &fd) || wgjs_to_int(ctx, argv[2], &off) || wgjs_to_int(ctx, argv[3], &len))
         return JS_EXCEPTION;
     if (fd < 0)
         return JS_ThrowRangeError(ctx, "udpQueue: bad fd");
@@ -752,7 +752,7 @@ static JSValue js_udpGsoStats(JSContext *ctx, JSValueConst this_val, int argc, J
     JSValue a;
     int fd;
     if (argc > 0 && !JS_IsUndefined(argv[0])) { /* decide now (the start log line) */
-        if (to_int(ctx, argv[0], &fd))
+        if (wgjs_to_int(ctx, argv[0], &fd))
             return JS_EXCEPTION;
         if (gso_on < 0 && fd >= 0)
             gso_decide(fd);

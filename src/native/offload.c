@@ -292,39 +292,7 @@ static int sp_emit(struct sp *s, int *next, uint8_t *arena, size_t asize, size_t
     return k;
 }
 
-/* ---------------------------------------------------------------- argument helpers */
-
-static int to_int(JSContext *ctx, JSValueConst v, int *out)
-{
-    if (!JS_IsNumber(v)) {
-        JS_ThrowTypeError(ctx, "expected a number");
-        return -1;
-    }
-    return JS_ToInt32(ctx, out, v);
-}
-
-static int32_t *get_i32(JSContext *ctx, JSValueConst v, size_t *count)
-{
-    size_t off, len, per, abl;
-    uint8_t *base;
-    JSValue ab;
-    if (JS_GetTypedArrayType(v) != JS_TYPED_ARRAY_INT32) {
-        JS_ThrowTypeError(ctx, "expected an Int32Array");
-        return NULL;
-    }
-    ab = JS_GetTypedArrayBuffer(ctx, v, &off, &len, &per);
-    if (JS_IsException(ab))
-        return NULL;
-    base = JS_GetArrayBuffer(ctx, &abl, ab);
-    JS_FreeValue(ctx, ab);
-    if (!base || off + len > abl || (off & 3)) {
-        if (base)
-            JS_ThrowRangeError(ctx, "Int32Array out of bounds");
-        return NULL;
-    }
-    *count = len / 4;
-    return (int32_t *)(void *)(base + off);
-}
+/* ---------------------------------------------------------------- arguments */
 
 /* arena, offs, lens, max, headroom, tailroom at argv[0..5]; pointers taken after every integer */
 struct outargs {
@@ -337,7 +305,7 @@ struct outargs {
 static int get_out(JSContext *ctx, JSValueConst *argv, struct outargs *o)
 {
     size_t no, nl;
-    if (to_int(ctx, argv[3], &o->max) || to_int(ctx, argv[4], &o->headroom) || to_int(ctx, argv[5], &o->tailroom))
+    if (wgjs_to_int(ctx, argv[3], &o->max) || wgjs_to_int(ctx, argv[4], &o->headroom) || wgjs_to_int(ctx, argv[5], &o->tailroom))
         return -1;
     if (o->headroom < 0 || o->headroom > 256 || o->tailroom < 0 || o->tailroom > 256 || o->max < 1) {
         JS_ThrowRangeError(ctx, "bad max/headroom/tailroom");
@@ -346,10 +314,10 @@ static int get_out(JSContext *ctx, JSValueConst *argv, struct outargs *o)
     o->arena = JS_GetUint8Array(ctx, &o->asize, argv[0]);
     if (!o->arena)
         return -1;
-    o->offs = get_i32(ctx, argv[1], &no);
+    o->offs = wgjs_get_i32(ctx, argv[1], &no);
     if (!o->offs)
         return -1;
-    o->lens = get_i32(ctx, argv[2], &nl);
+    o->lens = wgjs_get_i32(ctx, argv[2], &nl);
     if (!o->lens)
         return -1;
     if ((size_t)o->max > no || (size_t)o->max > nl) {
@@ -371,13 +339,13 @@ static JSValue js_vnetSplit(JSContext *ctx, JSValueConst this_val, int argc, JSV
     size_t plen, cur = 0;
     const uint8_t *pkt;
     int len, next = 0, n, cap;
-    if (to_int(ctx, argv[1], &len))
+    if (wgjs_to_int(ctx, argv[1], &len))
         return JS_EXCEPTION;
     a[0] = argv[2]; a[1] = argv[3]; a[2] = argv[4]; a[4] = argv[5]; a[5] = argv[6];
     /* max = the length of the shorter output array */
     {
         size_t no, nl;
-        if (!get_i32(ctx, argv[3], &no) || !get_i32(ctx, argv[4], &nl))
+        if (!wgjs_get_i32(ctx, argv[3], &no) || !wgjs_get_i32(ctx, argv[4], &nl))
             return JS_EXCEPTION;
         cap = (int)(no < nl ? no : nl);
     }
@@ -447,7 +415,7 @@ static JSValue js_tunOpen(JSContext *ctx, JSValueConst this_val, int argc, JSVal
 {
     const char *name;
     int want = 0, fd, err = 0;
-    if (argc > 1 && !JS_IsUndefined(argv[1]) && to_int(ctx, argv[1], &want))
+    if (argc > 1 && !JS_IsUndefined(argv[1]) && wgjs_to_int(ctx, argv[1], &want))
         return JS_EXCEPTION;
     name = JS_ToCString(ctx, argv[0]);
     if (!name)
@@ -512,7 +480,7 @@ static JSValue js_tunReadBatch(JSContext *ctx, JSValueConst this_val, int argc, 
     struct outargs o;
     size_t cur = 0;
     int fd, mode, count = 0;
-    if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[1], &mode))
+    if (wgjs_to_int(ctx, argv[0], &fd) || wgjs_to_int(ctx, argv[1], &mode))
         return JS_EXCEPTION;
     if (get_out(ctx, argv + 2, &o))
         return JS_EXCEPTION;
@@ -868,8 +836,8 @@ static JSValue js_tunQueue(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     int fd, mode, off, len;
     size_t size;
     uint8_t *buf;
-    if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[1], &mode) || to_int(ctx, argv[3], &off) ||
-        to_int(ctx, argv[4], &len))
+    if (wgjs_to_int(ctx, argv[0], &fd) || wgjs_to_int(ctx, argv[1], &mode) || wgjs_to_int(ctx, argv[3], &off) ||
+        wgjs_to_int(ctx, argv[4], &len))
         return JS_EXCEPTION;
     if (mode != 0 && mode != 1 && mode != 3)
         return JS_ThrowRangeError(ctx, "tunQueue: mode must be 0, 1 or 3");
@@ -891,7 +859,7 @@ static JSValue js_tunFlush(JSContext *ctx, JSValueConst this_val, int argc, JSVa
         int32_t *l;
         if (!c)
             return JS_EXCEPTION;
-        l = get_i32(ctx, argv[1], &cap_nlens);
+        l = wgjs_get_i32(ctx, argv[1], &cap_nlens);
         if (!l)
             return JS_EXCEPTION;
         cap_buf = c;

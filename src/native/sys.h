@@ -18,6 +18,12 @@ extern const int wgjs_io_funcs_count;
 extern const JSCFunctionListEntry wgjs_offload_funcs[];
 extern const int wgjs_offload_funcs_count;
 
+/* io.c: argument helpers shared with offload.c. A number (TypeError otherwise) as an int32; an
+ * Int32Array's elements and count (TypeError/RangeError otherwise). Convert every number before
+ * taking any pointer: conversion may run JS code. */
+int wgjs_to_int(JSContext *ctx, JSValueConst v, int *out);
+int32_t *wgjs_get_i32(JSContext *ctx, JSValueConst v, size_t *count);
+
 /* io.c: endpoint records (40 bytes, layout in sys.d.ts) <-> socket addresses */
 #define WGJS_EP_SIZE 40
 typedef union {

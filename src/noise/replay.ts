@@ -27,6 +27,19 @@ export class ReplayFilter {
     this.ring.fill(0);
   }
 
+  /** Zeroes the `count` blocks after block `current` (at most the whole ring). `current` may
+   *  exceed 2^32: only its value modulo BLOCKS matters, taken before any 32-bit operation. */
+  private advance(current: number, count: number): void {
+    const n = count > BLOCKS ? BLOCKS : count;
+    const base = current % BLOCKS;
+    const ring = this.ring;
+    for (let i = 1; i <= n; i++) {
+      const w = ((base + i) & BLOCK_MASK) << 1;
+      ring[w] = 0;
+      ring[w + 1] = 0;
+    }
+  }
+
   /**
    * Returns false if `counter` is not below `limit`, lies before the window, or was already
    * accepted; otherwise records it and returns true. Call only after the packet authenticated.
@@ -42,15 +55,7 @@ export class ReplayFilter {
       // time): the same computation in 32-bit integer operations, several times faster in QuickJS.
       const block = c >> 6;
       if (c > next) {
-        const current = next >> 6;
-        let n = block - current;
-        if (n > BLOCKS) n = BLOCKS;
-        const ring = this.ring;
-        for (let i = 1; i <= n; i++) {
-          const w = ((current + i) & BLOCK_MASK) << 1;
-          ring[w] = 0;
-          ring[w + 1] = 0;
-        }
+        this.advance(next >> 6, block - (next >> 6));
         this.next = c;
       }
       const w = ((block & BLOCK_MASK) << 1) | ((c >> 5) & 1);
@@ -66,14 +71,7 @@ export class ReplayFilter {
       // Moving forward: zero every block strictly after the current one up to c's block
       // (at most the whole ring), then advance.
       const current = Math.floor(next / BLOCK_BITS);
-      let n = block - current;
-      if (n > BLOCKS) n = BLOCKS;
-      const ring = this.ring;
-      for (let i = 1; i <= n; i++) {
-        const w = ((current + i) & BLOCK_MASK) << 1;
-        ring[w] = 0;
-        ring[w + 1] = 0;
-      }
+      this.advance(current, block - current);
       this.next = c;
     }
     // `block` may exceed 2^32, so reduce it with % before any 32-bit operation.
