@@ -12,6 +12,12 @@
 //   WGJS_DEBUG_TIME_SCALE=X     test/debug only: the protocol clock runs X times faster (e.g. 10:
 //                               REKEY_TIMEOUT 0.5 s, give-up after 9 s, re-resolution 10x
 //                               sooner). Logged at start; never set it on a real link.
+//   WGJS_OFFLOAD=0              every offload off; or one by one (README "Offloads"):
+//   WGJS_TUN_TSO=0              plain TUN: no IFF_VNET_HDR, no TSO on read, no GRO on write
+//   WGJS_TUN_USO=0              no UDP segmentation/coalescing on the TUN (kernel >= 6.2)
+//   WGJS_UDP_GSO=0              no UDP_SEGMENT on the outer socket
+//   WGJS_UDP_GRO=0              no UDP_GRO on the outer socket
+//   WGJS_DEBUG_OFFLOAD_REFUSE=tun,uso,gso,gro  testing: the probes act as if the kernel refused
 import * as os from 'qjs:os';
 import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
@@ -31,8 +37,9 @@ import { UciView, UCI_NETWORK_FILE } from './uciview.ts';
 const SOCKET_DIR = '/var/run/wireguard';
 const DEFAULT_MTU = 1420;
 const HEADROOM = 16; // transport header written in front of the packet (in-place encryption)
-const MAX_PACKET = 65535;
-const BATCH = 64; // TUN packets drained per readiness callback before yielding
+const TAILROOM = 32; // padding (< 16) and the 16-byte tag after it
+const TX_ARENA = 512 * 1024; // TUN reads: room for several 64 KiB super-packets cut into segments
+const BATCH = 128; // TUN packets (segments) handled per readiness callback before yielding
 // UDP receive arena: one recvmmsg per readiness callback fills up to RX_SLOTS slots of RX_SLOT
 // bytes. 65536 holds any UDP datagram (so a peer with a large MTU is never truncated); +64 keeps
 // the slots from starting on the same cache set (a 64 KiB stride aliases in L1 and L2). The
@@ -41,6 +48,7 @@ const BATCH = 64; // TUN packets drained per readiness callback before yielding
 // datagrams (1-2 pages per slot).
 const RX_SLOTS = 64;
 const RX_SLOT = 65536 + 64;
+const RX_DATAGRAMS = RX_SLOTS * 64; // with UDP GRO a message carries up to 64 datagrams
 // Queued datagrams go out at the end of every callback, and within a long drain once this much
 // time has passed since the last flush (checked every 8 packets): a batch of slow packets (2.4 ms
 // each with the interpreted AEAD) must not hold the first ones back.
@@ -80,9 +88,11 @@ export function runDaemon(argv: string[], log: Logger): number {
   const period = positiveNumber('WGJS_RERESOLVE_INTERVAL', RERESOLVE_PERIOD_S, 1, 86400 * 365);
   if (scale === null || period === null) return 1;
   if (scale !== 1) log.error(`(${name}) WGJS_DEBUG_TIME_SCALE=${scale}: protocol timers run ${scale}x faster (testing only)`);
+  const offloads = offloadSwitches();
+  if (!offloads) return 1;
   if (!foreground) sys.daemonize(); // the parent returns only once we call daemonReady
   try {
-    new Daemon(name, log, scale, period).start();
+    new Daemon(name, log, scale, period, offloads).start();
   } catch (e) {
     log.error(`(${name}) ${String((e as Error).message ?? e)}`);
     if (!foreground) sys.daemonReady(false);
@@ -104,10 +114,15 @@ class Daemon {
   // every dispatch round ends by sending the datagrams its handlers queued
   readonly reactor = new Reactor(() => this.flush());
   // packet buffers: allocated once, reused for every packet
-  readonly tunBuf = new Uint8Array(HEADROOM + MAX_PACKET + 64);
+  readonly txArena = new Uint8Array(TX_ARENA);
+  readonly txOffs = new Int32Array(BATCH);
+  readonly txLens = new Int32Array(BATCH);
   readonly rxArena = new Uint8Array(RX_SLOTS * RX_SLOT);
-  readonly rxLens = new Int32Array(RX_SLOTS);
+  readonly rxOffs = new Int32Array(RX_DATAGRAMS);
+  readonly rxLens = new Int32Array(RX_DATAGRAMS);
+  readonly rxSrc = new Int32Array(RX_DATAGRAMS);
   readonly rxEps = new Uint8Array(RX_SLOTS * EP);
+  udpGroErr = 0; // errno with which the kernel refused UDP_GRO (0: on, or switched off)
   // one 40-byte view per slot, made once: per datagram nothing is allocated
   readonly rxEpViews: Uint8Array[] = Array.from({ length: RX_SLOTS }, (_, i) => this.rxEps.subarray(i * EP, i * EP + EP));
   timer: unknown = null;
@@ -151,7 +166,13 @@ class Daemon {
   };
   readonly now: () => number;
 
-  constructor(readonly name: string, readonly log: Logger, readonly scale = 1, periodS = RERESOLVE_PERIOD_S) {
+  constructor(
+    readonly name: string,
+    readonly log: Logger,
+    readonly scale = 1,
+    periodS = RERESOLVE_PERIOD_S,
+    readonly offloads: Offloads = { tso: true, uso: true, gso: true, gro: true },
+  ) {
     this.sockPath = `${SOCKET_DIR}/${name}.sock`;
     this.now = scale === 1 ? sys.monotonicMs : () => sys.monotonicMs() * scale;
     this.uci = new UciView(std.getenv('WGJS_UCI_CONFIG') || UCI_NETWORK_FILE, name, log, sys.getrandom);
@@ -177,8 +198,10 @@ class Daemon {
   }
 
   start(): void {
-    this.tunFd = sys.tunOpen(this.name);
+    const o = this.offloads;
+    this.tunFd = sys.tunOpen(this.name, (o.tso ? 1 : 0) | (o.uso ? 2 : 0));
     this.tunOut.fd = this.tunFd;
+    this.tunOut.mode = sys.tunOffload()[0];
     sys.tunSetMtu(this.name, DEFAULT_MTU);
     this.openSocket();
     const b = openBind(0, 0);
@@ -201,11 +224,30 @@ class Daemon {
     os.setTimeout(this.onReresolve, RERESOLVE_CHECK_MS / this.scale);
     this.flush();
     this.log.verbose(`(${this.name}) device started, UAPI at ${this.sockPath}; crypto: ${cryptoImplementation}`);
+    this.log.verbose(`(${this.name}) offloads: ${this.offloadLine()}`);
   }
 
-  /** Sends the datagrams queued by the transport; called at the end of every callback. */
+  /** Writes the packets queued for the TUN and sends the datagrams queued by the transport;
+   *  called at the end of every callback. */
   flush(): void {
+    sys.tunFlush();
     this.transport.flush();
+  }
+
+  /** `tun-tso=S tun-uso=S udp-gso=S udp-gro=S`, S: on, off (switched off) or refused(ERRNO). */
+  offloadLine(): string {
+    const o = this.offloads;
+    const [mode, tsoErr, usoErr] = sys.tunOffload();
+    const state = (wanted: boolean, on: boolean, err: number): string =>
+      on ? 'on' : !wanted ? 'off' : err ? `refused(${errnoName(err)})` : 'off';
+    const fd = this.transport.sockets.fd4 >= 0 ? this.transport.sockets.fd4 : this.transport.sockets.fd6;
+    const [gso, , , gsoErr] = sys.udpGsoStats(fd);
+    return [
+      `tun-tso=${state(o.tso, mode !== 0, tsoErr)}`,
+      `tun-uso=${state(o.tso && o.uso && mode !== 0, mode === 3, usoErr)}`,
+      `udp-gso=${state(o.gso, gso === 1, gsoErr)}`,
+      `udp-gro=${state(o.gro, o.gro && this.udpGroErr === 0, this.udpGroErr)}`,
+    ].join(' ');
   }
 
   /** Starts a child without waiting for it (hooks, ubus); never throws into the datapath. */
@@ -318,6 +360,14 @@ class Daemon {
     this.flush(); // queued datagrams name the old fds: out before they close
     if (old !== b) closeBind(old);
     this.transport.sockets = b;
+    if (this.offloads.gro) {
+      // UDP GRO: datagrams of one flow come in as one buffer, cut apart in udpRecvBatch
+      for (const fd of [b.fd4, b.fd6]) {
+        if (fd < 0) continue;
+        const e = sys.udpGro(fd, 1);
+        if (e !== 0) this.udpGroErr = e;
+      }
+    }
     if (b.fd4 >= 0) this.reactor.onRead(b.fd4, this.onUdp4);
     if (b.fd6 >= 0) this.reactor.onRead(b.fd6, this.onUdp6);
   }
@@ -348,34 +398,41 @@ class Daemon {
     return this.transport.sockets.port;
   }
 
+  /** Up to BATCH packets per readiness callback: with TSO one read is a super-packet the C side
+   *  cuts into MTU-sized packets; each then goes through the device on its own. */
   private drainTun(): void {
-    const buf = this.tunBuf;
-    let t0 = sys.monotonicMs();
+    const arena = this.txArena;
+    const offs = this.txOffs;
+    const lens = this.txLens;
+    let n: number;
     try {
-      for (let i = 0; i < BATCH; i++) {
-        const n = sys.read(this.tunFd, buf, HEADROOM, MAX_PACKET);
-        if (n <= 0) break;
-        this.device.receiveTun(buf, HEADROOM, n);
-        if ((i & 7) === 7 && sys.monotonicMs() - t0 >= FLUSH_MS) {
-          this.flush();
-          t0 = sys.monotonicMs();
-        }
-      }
+      n = sys.tunReadBatch(this.tunFd, this.tunOut.mode, arena, offs, lens, BATCH, HEADROOM, TAILROOM);
     } catch (e) {
       this.tunGone(e);
       return;
     }
+    let t0 = sys.monotonicMs();
+    for (let i = 0; i < n; i++) {
+      this.device.receiveTun(arena, offs[i]!, lens[i]!);
+      if ((i & 7) === 7 && sys.monotonicMs() - t0 >= FLUSH_MS) {
+        this.flush();
+        t0 = sys.monotonicMs();
+      }
+    }
     this.schedule();
   }
 
-  /** One recvmmsg of up to RX_SLOTS datagrams per readiness callback (then other fds get a turn). */
+  /** One recvmmsg of up to RX_SLOTS messages per readiness callback (then other fds get a turn);
+   *  with UDP GRO a message holds many datagrams. */
   private drainUdp(fd: number): void {
     const arena = this.rxArena;
+    const offs = this.rxOffs;
     const lens = this.rxLens;
+    const src = this.rxSrc;
     const eps = this.rxEpViews;
     let n: number;
     try {
-      n = sys.udpRecvBatch(fd, arena, RX_SLOT, RX_SLOTS, lens, this.rxEps);
+      n = sys.udpRecvBatch(fd, arena, RX_SLOT, RX_SLOTS, offs, lens, src, this.rxEps);
     } catch {
       n = 0; // e.g. ICMP errors reported on the socket: nothing to do
     }
@@ -383,7 +440,7 @@ class Daemon {
     for (let i = 0; i < n; i++) {
       const len = lens[i]!;
       if (len < 0) continue; // truncated (cannot happen with 64 KiB slots): dropped
-      this.device.receiveUdp(arena, i * RX_SLOT, len, eps[i]!);
+      this.device.receiveUdp(arena, offs[i]!, len, eps[src[i]!]!);
       if ((i & 7) === 7 && sys.monotonicMs() - t0 >= FLUSH_MS) {
         this.flush();
         t0 = sys.monotonicMs();
@@ -454,13 +511,42 @@ class Daemon {
 
 class TunOut {
   fd = -1;
+  mode = 0; // sys.tunOffload()[0]: 0 plain TUN, 1 vnet header + TCP coalescing, 3 + UDP
   write(buf: Uint8Array, off: number, len: number): void {
-    try {
-      sys.write(this.fd, buf, off, len);
-    } catch {
-      /* TUN down or gone: the watchdog notices a deleted device */
-    }
+    // copied into the C write queue (coalesced per flow when the TUN takes super-packets);
+    // written by flush() at the end of the callback; a TUN that is down or gone loses them
+    sys.tunQueue(this.fd, this.mode, buf, off, len);
   }
+}
+
+interface Offloads {
+  tso: boolean; // TUN: IFF_VNET_HDR, TSO on read, GRO on write
+  uso: boolean; // TUN: UDP segmentation/coalescing too
+  gso: boolean; // outer UDP_SEGMENT
+  gro: boolean; // outer UDP_GRO
+}
+
+/** The offload switches from the environment ("0" off, "1"/unset on); null after a message. */
+function offloadSwitches(): Offloads | null {
+  const get = (name: string): boolean | null => {
+    const v = std.getenv(name);
+    if (v === undefined || v === '' || v === '1') return true;
+    if (v === '0') return false;
+    std.err.puts(`wgjs: ${name}='${v}' must be 0 (off) or 1 (on)\n`);
+    return null;
+  };
+  const all = get('WGJS_OFFLOAD');
+  const tso = get('WGJS_TUN_TSO');
+  const uso = get('WGJS_TUN_USO');
+  const gso = get('WGJS_UDP_GSO');
+  const gro = get('WGJS_UDP_GRO');
+  if (all === null || tso === null || uso === null || gso === null || gro === null) return null;
+  return { tso: all && tso, uso: all && tso && uso, gso: all && gso, gro: all && gro };
+}
+
+function errnoName(n: number): string {
+  for (const k in sys.errno) if (sys.errno[k] === n) return k;
+  return String(n);
 }
 
 /** A numeric environment setting in [min, max], `def` when unset; null (after a message) when bad. */

@@ -1,7 +1,8 @@
 /* wgjs:sys — batched datagram I/O (exported through wgjs:sys; see sys.d.ts).
  *
- * Receive: udpRecvBatch() reads up to maxMsgs datagrams with one recvmmsg(MSG_DONTWAIT) into
- * fixed slots of a caller's arena, with per-datagram lengths and 40-byte endpoint records.
+ * Receive: udpRecvBatch() reads up to maxMsgs messages with one recvmmsg(MSG_DONTWAIT) into
+ * fixed slots of a caller's arena; a message coalesced by UDP_GRO (udpGro) is cut into its
+ * datagrams in place. Per datagram: offset, length, and which message's 40-byte endpoint record.
  *
  * Send: udpQueue() copies a datagram and its addresses (from the endpoint record) into a static
  * C queue; udpFlush() sends the queue with sendmmsg, one group per fd in queue order. Nothing in
@@ -202,13 +203,44 @@ static struct iovec riov[RECV_MAX];
 static wgjs_sockaddr rname[RECV_MAX];
 static wgjs_ctlbuf rctl[RECV_MAX];
 
-/* udpRecvBatch(fd, arena, slotSize, maxMsgs, lens, eps) -> count, or -1 on EAGAIN */
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+/* The UDP_GRO segment size of a received message, 0 if none. The cmsg carries an int (all 4
+ * bytes). A value that cannot be right for this message (0, or more than its length) is tried
+ * byte-swapped once: qemu-user on a big-endian guest passes the little-endian host's cmsg on
+ * unconverted; if that does not fit either, the message is taken as one datagram. */
+static int gro_size(const struct msghdr *mh, int len)
+{
+    struct cmsghdr *c;
+    for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int v;
+            uint32_t u;
+            memcpy(&v, CMSG_DATA(c), sizeof(v));
+            if (v > 0 && v <= len)
+                return v;
+            u = (uint32_t)v;
+            u = (u >> 24) | ((u >> 8) & 0xff00) | ((u << 8) & 0xff0000) | (u << 24);
+            if (u > 0 && u <= (uint32_t)len)
+                return (int)u;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* udpRecvBatch(fd, arena, slotSize, maxMsgs, offs, lens, src, eps) -> datagrams, or -1 on EAGAIN */
 static JSValue js_udpRecvBatch(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    int fd, slot, max, n, i;
-    size_t asize, nlens, esize;
+    int fd, slot, max, n, i, k = 0;
+    size_t asize, noffs, nlens, nsrc, esize, cap;
     uint8_t *arena, *eps;
-    int32_t *lens;
+    int32_t *offs, *lens, *src;
     if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[2], &slot) || to_int(ctx, argv[3], &max))
         return JS_EXCEPTION;
     if (fd < 0)
@@ -220,16 +252,24 @@ static JSValue js_udpRecvBatch(JSContext *ctx, JSValueConst this_val, int argc, 
     arena = JS_GetUint8Array(ctx, &asize, argv[1]);
     if (!arena)
         return JS_EXCEPTION;
-    lens = get_i32(ctx, argv[4], &nlens);
+    offs = get_i32(ctx, argv[4], &noffs);
+    if (!offs)
+        return JS_EXCEPTION;
+    lens = get_i32(ctx, argv[5], &nlens);
     if (!lens)
         return JS_EXCEPTION;
-    eps = JS_GetUint8Array(ctx, &esize, argv[5]);
+    src = get_i32(ctx, argv[6], &nsrc);
+    if (!src)
+        return JS_EXCEPTION;
+    eps = JS_GetUint8Array(ctx, &esize, argv[7]);
     if (!eps)
         return JS_EXCEPTION;
     if ((uint64_t)slot * (uint64_t)max > asize)
         return JS_ThrowRangeError(ctx, "udpRecvBatch: arena smaller than maxMsgs * slotSize");
-    if (nlens < (size_t)max)
-        return JS_ThrowRangeError(ctx, "udpRecvBatch: lens shorter than maxMsgs");
+    cap = noffs < nlens ? noffs : nlens;
+    cap = cap < nsrc ? cap : nsrc;
+    if (cap < (size_t)max)
+        return JS_ThrowRangeError(ctx, "udpRecvBatch: offs/lens/src shorter than maxMsgs");
     if (esize < (size_t)max * WGJS_EP_SIZE)
         return JS_ThrowRangeError(ctx, "udpRecvBatch: eps smaller than maxMsgs * 40");
     for (i = 0; i < max; i++) {
@@ -253,11 +293,43 @@ static JSValue js_udpRecvBatch(JSContext *ctx, JSValueConst this_val, int argc, 
             return JS_NewInt32(ctx, -1);
         return wgjs_throw_errno(ctx, errno, "recvmmsg");
     }
-    for (i = 0; i < n; i++) {
+    /* message i -> its datagrams (one, or the UDP_GRO segments of gso bytes, the last shorter) */
+    for (i = 0; i < n && (size_t)k < cap; i++) {
+        int len = (int)rmsg[i].msg_len, at = 0, gso;
         wgjs_ep_from_msg(eps + (size_t)i * WGJS_EP_SIZE, &rmsg[i].msg_hdr);
-        lens[i] = (rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)rmsg[i].msg_len;
+        if (rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+            offs[k] = i * slot;
+            lens[k] = -1;
+            src[k++] = i;
+            continue;
+        }
+        gso = gro_size(&rmsg[i].msg_hdr, len);
+        if (gso <= 0)
+            gso = len > 0 ? len : 1;
+        do {
+            int d = len - at < gso ? len - at : gso;
+            offs[k] = i * slot + at;
+            lens[k] = d;
+            src[k++] = i;
+            at += d;
+        } while (at < len && (size_t)k < cap);
     }
-    return JS_NewInt32(ctx, n);
+    return JS_NewInt32(ctx, k);
+}
+
+/* udpGro(fd, on) -> 0, or the errno with which the kernel refused UDP_GRO */
+static JSValue js_udpGro(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int fd, on;
+    const char *r = getenv("WGJS_DEBUG_OFFLOAD_REFUSE");
+    if (to_int(ctx, argv[0], &fd) || to_int(ctx, argv[1], &on))
+        return JS_EXCEPTION;
+    on = on != 0;
+    if (on && r && (strstr(r, "gro") != NULL))
+        return JS_NewInt32(ctx, EINVAL);
+    if (setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) < 0)
+        return JS_NewInt32(ctx, errno);
+    return JS_NewInt32(ctx, 0);
 }
 
 /* ---------------------------------------------------------------- send queue
@@ -352,6 +424,7 @@ static int is_refused(const uint8_t *ep)
 #define GSO_MAX_BYTES 65000  /* one UDP datagram's worth of payload in total */
 static int gso_on = -1;      /* -1: not decided yet, 1 on, 0 off */
 static int gso_sends, gso_segments;
+static int gso_err; /* why GSO is off when the kernel refused it (EIO, EINVAL), else 0 */
 typedef union {
     struct cmsghdr align;
     char buf[sizeof(wgjs_ctlbuf) + CMSG_SPACE(sizeof(uint16_t))];
@@ -461,14 +534,27 @@ out:
     return ok;
 }
 
+/* Decides GSO once: off when switched off (WGJS_UDP_GSO=0, WGJS_OFFLOAD=0), refused when the
+ * probe fails (or WGJS_DEBUG_OFFLOAD_REFUSE names gso), else on. */
+static void gso_decide(int fd)
+{
+    const char *v = getenv("WGJS_UDP_GSO"), *all = getenv("WGJS_OFFLOAD");
+    const char *r = getenv("WGJS_DEBUG_OFFLOAD_REFUSE");
+    if ((v && v[0] == '0') || (all && all[0] == '0')) {
+        gso_on = 0;
+        return;
+    }
+    gso_on = !(r && strstr(r, "gso")) && gso_works(fd);
+    if (!gso_on)
+        gso_err = EINVAL;
+}
+
 /* Sends the queued datagrams qidx[0..m) of one fd in order; returns how many were sent. */
 static int send_group(int fd, int m)
 {
     int k = 0, sent = 0, r, e, j, n = 0;
-    if (gso_on < 0) {
-        const char *v = getenv("WGJS_UDP_GSO");
-        gso_on = !(v && v[0] == '0') && gso_works(fd);
-    }
+    if (gso_on < 0)
+        gso_decide(fd);
     for (j = 0; j < m; j++) {
         siov[j].iov_base = qdata[qidx[j]];
         siov[j].iov_len = qmeta[qidx[j]].len;
@@ -507,6 +593,7 @@ static int send_group(int fd, int m)
             /* no segmentation offload here: off for good, the rest datagram by datagram */
             int rest = m - sfirst[k];
             gso_on = 0;
+            gso_err = e;
             memmove(qidx, qidx + sfirst[k], (size_t)rest * sizeof(qidx[0]));
             return sent + send_group(fd, rest);
         }
@@ -658,20 +745,31 @@ static JSValue js_udpQueued(JSContext *ctx, JSValueConst this_val, int argc, JSV
     return JS_NewInt32(ctx, qcount);
 }
 
-/* udpGsoStats() -> [state (-1 undecided, 0 off, 1 on), GSO sends, datagrams sent by them] */
+/* udpGsoStats(fd?) -> [state (-1 undecided, 0 off, 1 on), GSO sends, datagrams sent by them,
+ * errno of a refusal]; with fd, an undecided state is decided now (with that socket) */
 static JSValue js_udpGsoStats(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    JSValue a = JS_NewArray(ctx);
+    JSValue a;
+    int fd;
+    if (argc > 0 && !JS_IsUndefined(argv[0])) { /* decide now (the start log line) */
+        if (to_int(ctx, argv[0], &fd))
+            return JS_EXCEPTION;
+        if (gso_on < 0 && fd >= 0)
+            gso_decide(fd);
+    }
+    a = JS_NewArray(ctx);
     JS_SetPropertyUint32(ctx, a, 0, JS_NewInt32(ctx, gso_on));
     JS_SetPropertyUint32(ctx, a, 1, JS_NewInt32(ctx, gso_sends));
     JS_SetPropertyUint32(ctx, a, 2, JS_NewInt32(ctx, gso_segments));
+    JS_SetPropertyUint32(ctx, a, 3, JS_NewInt32(ctx, gso_err));
     return a;
 }
 
 const JSCFunctionListEntry wgjs_io_funcs[] = {
-    JS_CFUNC_DEF("udpRecvBatch", 6, js_udpRecvBatch),
+    JS_CFUNC_DEF("udpRecvBatch", 8, js_udpRecvBatch),
+    JS_CFUNC_DEF("udpGro", 2, js_udpGro),
     JS_CFUNC_DEF("udpQueue", 5, js_udpQueue),
-    JS_CFUNC_DEF("udpGsoStats", 0, js_udpGsoStats),
+    JS_CFUNC_DEF("udpGsoStats", 1, js_udpGsoStats),
     JS_CFUNC_DEF("epSet", 2, js_epSet),
     JS_CFUNC_DEF("udpFlush", 0, js_udpFlush),
     JS_CFUNC_DEF("udpQueued", 0, js_udpQueued),

@@ -106,33 +106,7 @@ static uint8_t *get_range(JSContext *ctx, JSValueConst buf, JSValueConst joff, J
 
 /* ---------------------------------------------------------------- TUN */
 
-static JSValue js_tunOpen(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
-    struct ifreq ifr;
-    const char *name = JS_ToCString(ctx, argv[0]);
-    int fd;
-    if (!name)
-        return JS_EXCEPTION;
-    if (strlen(name) >= IFNAMSIZ) {
-        JS_FreeCString(ctx, name);
-        return throw_errno(ctx, EINVAL, "tunOpen");
-    }
-    fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        JS_FreeCString(ctx, name);
-        return throw_errno(ctx, errno, "open /dev/net/tun");
-    }
-    memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    JS_FreeCString(ctx, name);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        int e = errno;
-        close(fd);
-        return throw_errno(ctx, e, "TUNSETIFF");
-    }
-    return JS_NewInt32(ctx, fd);
-}
+/* tunOpen is in offload.c (IFF_VNET_HDR and TUNSETOFFLOAD) */
 
 static int ifreq_socket(void)
 {
@@ -998,7 +972,6 @@ static JSValue js_daemonReady(JSContext *ctx, JSValueConst this_val, int argc, J
 }
 
 static const JSCFunctionListEntry sys_funcs[] = {
-    JS_CFUNC_DEF("tunOpen", 1, js_tunOpen),
     JS_CFUNC_DEF("tunSetMtu", 2, js_tunSetMtu),
     JS_CFUNC_DEF("linkUp", 1, js_linkUp),
     JS_CFUNC_DEF("ifIndex", 1, js_ifIndex),
@@ -1050,6 +1023,8 @@ static int sys_init(JSContext *ctx, JSModuleDef *m)
     JS_SetModuleExport(ctx, m, "arch", JS_NewString(ctx, WGJS_ARCH));
     JS_SetModuleExport(ctx, m, "wgjsVersion", JS_NewString(ctx, WGJS_VERSION));
     JS_SetModuleExport(ctx, m, "littleEndian", JS_NewBool(ctx, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__));
+    if (JS_SetModuleExportList(ctx, m, wgjs_offload_funcs, wgjs_offload_funcs_count))
+        return -1;
     if (JS_SetModuleExportList(ctx, m, wgjs_io_funcs, wgjs_io_funcs_count))
         return -1;
     return JS_SetModuleExportList(ctx, m, sys_funcs, sizeof(sys_funcs) / sizeof(sys_funcs[0]));
@@ -1068,5 +1043,6 @@ JSModuleDef *js_init_module_sys(JSContext *ctx, const char *name)
     JS_AddModuleExport(ctx, m, "littleEndian");
     JS_AddModuleExportList(ctx, m, sys_funcs, sizeof(sys_funcs) / sizeof(sys_funcs[0]));
     JS_AddModuleExportList(ctx, m, wgjs_io_funcs, wgjs_io_funcs_count);
+    JS_AddModuleExportList(ctx, m, wgjs_offload_funcs, wgjs_offload_funcs_count);
     return m;
 }

@@ -10,8 +10,40 @@ declare module 'wgjs:sys' {
   export const arch: string; // build ARCH (x86_64, aarch64, arm, mips, mipsel)
 
   // --- TUN ---
-  /** Opens /dev/net/tun with IFF_TUN|IFF_NO_PI for `name`, non-blocking; returns the fd. */
-  export function tunOpen(name: string): number;
+  /** Opens /dev/net/tun for `name` (IFF_TUN|IFF_NO_PI, non-blocking); returns the fd. `want`
+   *  (src/native/offload.c): bit 1 asks for IFF_VNET_HDR with TUNSETOFFLOAD CSUM|TSO4|TSO6, bit 2
+   *  also USO4|USO6 (kernel >= 6.2). What the kernel refused falls back (a refused TSO: the device
+   *  is opened again as a plain TUN; a refused USO: TSO only); tunOffload() tells what it got.
+   *  WGJS_DEBUG_OFFLOAD_REFUSE=tun,uso (testing) acts as if the kernel had refused with EINVAL. */
+  export function tunOpen(name: string, want?: number): number;
+  /** Of the last tunOpen: [mode (0 plain TUN, 1 vnet header + TSO, 3 + USO), errno that refused
+   *  TSO (0 if none), errno that refused USO (0 if none)]. */
+  export function tunOffload(): [number, number, number];
+  /** Reads the TUN until EAGAIN or until `max` packets / the arena are filled. mode 0: plain
+   *  reads. mode 1|3: each read is a virtio_net_hdr + packet that is split (vnetSplit's rules) into
+   *  IP packets; a super-packet that does not fit is continued by the next call. Packet i is at
+   *  arena[offs[i] .. +lens[i]) with `headroom` bytes free before and `tailroom` after. Returns the
+   *  count, -1 if nothing was there (EAGAIN). Throws on a read error when nothing was read. The
+   *  arena must hold one 64 KiB packet with its head/tailroom. */
+  export function tunReadBatch(fd: number, mode: number, arena: Uint8Array, offs: Int32Array, lens: Int32Array, max: number, headroom: number, tailroom: number): number;
+  /** Pure: splits ONE vnet read pkt[0..len) (10-byte virtio_net_hdr, u16 fields in host order, +
+   *  IP packet) as tunReadBatch does: gso NONE gives the packet, its partial checksum completed if
+   *  NEEDS_CSUM (0 -> 0xffff); TCPV4/TCPV6/UDP_L4 give gso_size segments (IPv4 total length, id + i,
+   *  header checksum; IPv6 payload length; TCP seq + i*gso_size, FIN/PSH on the last only, CWR on
+   *  the first only; UDP length; full L4 checksums). Output as tunReadBatch (as many entries as
+   *  offs/lens hold). -1 if malformed or if it does not fit. */
+  export function vnetSplit(pkt: Uint8Array, len: number, arena: Uint8Array, offs: Int32Array, lens: Int32Array, headroom: number, tailroom: number): number;
+  /** Queues an IP packet buf[off..off+len) for the TUN fd (copied). mode 0: written as is. mode 1:
+   *  with a virtio_net_hdr; consecutive TCP segments of one flow (same addresses, ports, ACK,
+   *  window, options, TOS/TTL/DF, no IP options or fragments, only ACK/PSH, valid checksums, IPv4
+   *  ids consecutive unless DF) are merged into one super-packet of <= 64 KiB written with
+   *  NEEDS_CSUM and GSO TCPV4/TCPV6; everything else alone with a zero header, in order within
+   *  its flow. mode 3: UDP datagrams of one flow too (GSO UDP_L4). */
+  export function tunQueue(fd: number, mode: number, buf: Uint8Array, off: number, len: number): boolean;
+  /** Writes what tunQueue holds; returns the number of writes. Tests: with capture/capLens
+   *  nothing is written; the bytes write() would get are appended to capture, their lengths to
+   *  capLens; returns their count (RangeError if capture is too small). */
+  export function tunFlush(capture?: Uint8Array, capLens?: Int32Array): number;
   export function tunSetMtu(name: string, mtu: number): void;
   /** Brings the link up (IFF_UP). */
   export function linkUp(name: string): void;
@@ -50,13 +82,19 @@ declare module 'wgjs:sys' {
   export function udpSend(fd: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): number;
 
   // --- batched UDP (src/native/io.c) ---
-  /** recvmmsg(MSG_DONTWAIT) of up to maxMsgs (1..128) datagrams: datagram i goes to
-   *  arena[i*slotSize ...], its length to lens[i] (-1 if it was longer than slotSize: truncated,
-   *  skip it), its endpoint record (as udpRecv's `ep`) to eps[i*40 .. i*40+40). Returns the count,
-   *  -1 on EAGAIN. Throws RangeError/TypeError on bad arguments (arena < maxMsgs*slotSize, lens
-   *  not an Int32Array of >= maxMsgs, eps < maxMsgs*40, slotSize not in 1..1 MiB), before any
-   *  I/O; other socket errors throw like udpRecv. */
-  export function udpRecvBatch(fd: number, arena: Uint8Array, slotSize: number, maxMsgs: number, lens: Int32Array, eps: Uint8Array): number;
+  /** recvmmsg(MSG_DONTWAIT) of up to maxMsgs (1..128) messages: message i goes to
+   *  arena[i*slotSize ...] and its endpoint record (as udpRecv's `ep`) to eps[i*40 .. i*40+40).
+   *  A message the kernel coalesced (UDP_GRO, see udpGro) is cut into its datagrams in place.
+   *  Datagram k: arena[offs[k] .. offs[k]+lens[k]), from message src[k]; lens[k] -1 if the message
+   *  was longer than slotSize (truncated: skip it). Returns the datagram count (at most the
+   *  shortest of offs/lens/src: size them maxMsgs * 64 to never lose one), -1 on EAGAIN. Throws
+   *  RangeError/TypeError on bad arguments (arena < maxMsgs*slotSize, offs/lens/src not Int32Arrays
+   *  of >= maxMsgs, eps < maxMsgs*40, slotSize not in 1..1 MiB) before any I/O; other socket errors
+   *  throw like udpRecv. */
+  export function udpRecvBatch(fd: number, arena: Uint8Array, slotSize: number, maxMsgs: number, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array): number;
+  /** setsockopt UDP_GRO (kernel >= 5.0): 0, or the errno the kernel refused it with
+   *  (WGJS_DEBUG_OFFLOAD_REFUSE=gro, testing: EINVAL). */
+  export function udpGro(fd: number, on: number): number;
   /** Copies buf[off..off+len) and its addresses (from `ep`, as udpSend reads them) into a C send
    *  queue (128 slots of 2048 bytes; a full queue flushes itself). A datagram larger than a slot
    *  is sent at once with sendmsg, after everything queued before it. Returns true if queued or
@@ -77,8 +115,11 @@ declare module 'wgjs:sys' {
   export function udpQueued(): number;
   /** UDP GSO in udpFlush: runs of equal-sized datagrams to one destination leave in one
    *  sendmsg with UDP_SEGMENT (off after EIO/EINVAL from the kernel, or with WGJS_UDP_GSO=0).
-   *  [state (-1 not decided yet, 0 off, 1 on), GSO sends, datagrams they carried]. */
-  export function udpGsoStats(): [number, number, number];
+   *  WGJS_OFFLOAD=0 also switches it off; WGJS_DEBUG_OFFLOAD_REFUSE=gso acts as a refusal.
+   *  [state (-1 not decided yet, 0 off, 1 on), GSO sends, datagrams they carried, errno of a
+   *  refusal (EIO/EINVAL; 0 when switched off or on)]. With `fd`, an undecided state is decided
+   *  now with that socket (the daemon's start log line). */
+  export function udpGsoStats(fd?: number): [number, number, number, number];
   /** Copies the endpoint record src (40 bytes) over dst when they differ; true if it changed. */
   export function epSet(dst: Uint8Array, src: Uint8Array): boolean;
 

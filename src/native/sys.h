@@ -14,6 +14,9 @@ JSValue wgjs_throw_errno(JSContext *ctx, int e, const char *what);
 /* io.c: batched datagram I/O, exported through wgjs:sys */
 extern const JSCFunctionListEntry wgjs_io_funcs[];
 extern const int wgjs_io_funcs_count;
+/* offload.c: TUN with IFF_VNET_HDR, splitting and coalescing, exported through wgjs:sys */
+extern const JSCFunctionListEntry wgjs_offload_funcs[];
+extern const int wgjs_offload_funcs_count;
 
 /* io.c: endpoint records (40 bytes, layout in sys.d.ts) <-> socket addresses */
 #define WGJS_EP_SIZE 40
@@ -24,7 +27,8 @@ typedef union {
 } wgjs_sockaddr;
 typedef union {
     struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+    /* pktinfo of either family, and UDP_GRO's segment size (an int) on receive */
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(int))];
 } wgjs_ctlbuf;
 /* fills ep from a received message: remote from msg_name, local address/ifindex from pktinfo */
 void wgjs_ep_from_msg(uint8_t *ep, const struct msghdr *mh);

@@ -16,6 +16,8 @@ declare module 'qjs:std' {
   export { stdin as in };
   export function exit(code: number): never;
   export function getenv(name: string): string | undefined;
+  export function setenv(name: string, value: string): void;
+  export function unsetenv(name: string): void;
   export function getenviron(): Record<string, string>;
   export function loadFile(path: string, options?: { binary?: false }): string | null;
   export function loadFile(path: string, options: { binary: true }): Uint8Array | null;

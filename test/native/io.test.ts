@@ -47,22 +47,42 @@ interface Got {
   ep: Uint8Array;
 }
 
-/** Receives with udpRecvBatch until `want` datagrams arrived (or ~2 s passed). */
-function recvAll(fd: number, want: number, slot = 4096, max = 16): Got[] {
+/** udpRecvBatch where each message is one datagram (no UDP_GRO on the socket): datagram i is
+ *  message i, so offs[i] must be i * slot and src[i] must be i (checked here). */
+function recvBatch(fd: number, arena: Uint8Array, slot: number, max: number, lens: Int32Array, eps: Uint8Array): number {
+  const offs = new Int32Array(lens.length);
+  const src = new Int32Array(lens.length);
+  const n = sys.udpRecvBatch(fd, arena, slot, max, offs, lens, src, eps);
+  for (let i = 0; i < n; i++) {
+    assert.is(offs[i], i * slot, `datagram ${i} at its message's slot`);
+    assert.is(src[i], i, `datagram ${i} is message ${i}`);
+  }
+  return n;
+}
+
+/** Receives with udpRecvBatch until `want` datagrams arrived (or ~2 s passed); `messages` counts
+ *  the recvmmsg messages they came in (fewer than datagrams when UDP_GRO merged some). */
+function recvAll(fd: number, want: number, slot = 4096, max = 16, messages = { n: 0 }): Got[] {
   const arena = new Uint8Array(slot * max);
-  const lens = new Int32Array(max);
+  const offs = new Int32Array(max * 64);
+  const lens = new Int32Array(max * 64);
+  const src = new Int32Array(max * 64);
   const eps = new Uint8Array(max * EP);
   const got: Got[] = [];
   for (let tries = 0; tries < 200 && got.length < want; tries++) {
-    const n = sys.udpRecvBatch(fd, arena, slot, max, lens, eps);
+    const n = sys.udpRecvBatch(fd, arena, slot, max, offs, lens, src, eps);
     if (n < 0) {
       sys.pollIn(fd, 10);
       continue;
     }
-    assert.ok(n >= 1 && n <= max, `count ${n} within 1..${max}`);
+    assert.ok(n >= 1 && n <= max * 64, `count ${n} within 1..${max * 64}`);
     for (let i = 0; i < n; i++) {
       const len = lens[i]!;
-      got.push({ data: arena.slice(i * slot, i * slot + Math.max(len, 0)), len, ep: eps.slice(i * EP, i * EP + EP) });
+      const m = src[i]!;
+      assert.ok(m >= 0 && m < max && (i === 0 || m >= src[i - 1]!), 'message index in order');
+      if (i === 0 || m !== src[i - 1]) messages.n++;
+      assert.ok(offs[i]! >= m * slot && offs[i]! + Math.max(len, 0) <= (m + 1) * slot, 'inside its message slot');
+      got.push({ data: arena.slice(offs[i]!, offs[i]! + Math.max(len, 0)), len, ep: eps.slice(m * EP, m * EP + EP) });
     }
   }
   return got;
@@ -126,7 +146,7 @@ function batchFromTwoSenders(family: 4 | 6): void {
       checkEp(ga.ep, family, pa!);
       checkEp(gb.ep, family, pb!);
     }
-    assert.is(sys.udpRecvBatch(rx!, new Uint8Array(100), 100, 1, new Int32Array(1), new Uint8Array(EP)), -1, 'EAGAIN is -1');
+    assert.is(recvBatch(rx!, new Uint8Array(100), 100, 1, new Int32Array(1), new Uint8Array(EP)), -1, 'EAGAIN is -1');
   });
 }
 
@@ -140,7 +160,7 @@ t('udpRecvBatch: EAGAIN is -1, and the endpoint records of a full batch', () => 
     const arena = new Uint8Array(64 * 256);
     const lens = new Int32Array(64);
     const eps = new Uint8Array(64 * EP).fill(0xee);
-    assert.is(sys.udpRecvBatch(rx!, arena, 256, 64, lens, eps), -1);
+    assert.is(recvBatch(rx!, arena, 256, 64, lens, eps), -1);
     assert.is(eps[0], 0xee, 'nothing written on EAGAIN');
     const to = epTo(4, prx!);
     for (let i = 0; i < 64; i++) sys.udpQueue(tx!, datagram(3, i, 200), 0, 200, to);
@@ -150,7 +170,7 @@ t('udpRecvBatch: EAGAIN is -1, and the endpoint records of a full batch', () => 
     sys.pollIn(rx!, 1000);
     let total = 0;
     for (let tries = 0; tries < 100 && total < 64; tries++) {
-      const n = sys.udpRecvBatch(rx!, arena, 256, 64, lens, eps);
+      const n = recvBatch(rx!, arena, 256, 64, lens, eps);
       if (n < 0) {
         sys.pollIn(rx!, 10);
         continue;
@@ -186,6 +206,43 @@ t('udpFlush with UDP GSO: a run of equal-sized datagrams and a shorter last one 
       assert.is(got[i]!.len, sizes[i]!, `#${i} length`);
       assert.equal(Array.from(got[i]!.data), Array.from(datagram(5, i, sizes[i]!)), `#${i} contents, in order`);
     }
+  });
+});
+
+t('UDP GRO: a GSO run arrives merged and udpRecvBatch cuts it into the same datagrams', () => {
+  withSockets(4, 2, ([rx, tx], [prx, ptx]) => {
+    const to = epTo(4, prx!);
+    const gro = sys.udpGro(rx!, 1);
+    if (sys.arch === 'x86_64') assert.is(gro, 0, 'UDP_GRO accepted (kernel >= 5.0)');
+    const sizes: number[] = [];
+    for (let i = 0; i < 40; i++) sizes.push(1452);
+    sizes.push(700, 1452, 1452, 1452, 1, 64, 64);
+    for (let i = 0; i < sizes.length; i++) sys.udpQueue(tx!, datagram(6, i, sizes[i]!), 0, sizes[i]!, to);
+    assert.is(sys.udpFlush(), sizes.length);
+    const messages = { n: 0 };
+    const got = recvAll(rx!, sizes.length, 65536 + 64, 8, messages);
+    assert.is(got.length, sizes.length, 'every datagram, none merged or lost');
+    for (let i = 0; i < sizes.length; i++) {
+      assert.is(got[i]!.len, sizes[i]!, `#${i} length`);
+      assert.equal(Array.from(got[i]!.data), Array.from(datagram(6, i, sizes[i]!)), `#${i} contents, in order`);
+      checkEp(got[i]!.ep, 4, ptx!);
+    }
+    // natively (GSO on, GRO on) the 40 equal datagrams leave in one GSO send and stay one buffer
+    if (sys.arch === 'x86_64' && gro === 0 && sys.udpGsoStats()[0] === 1) {
+      assert.ok(messages.n < sizes.length / 4, `merged: ${sizes.length} datagrams in ${messages.n} messages`);
+    }
+  });
+});
+
+t('udpGro: WGJS_DEBUG_OFFLOAD_REFUSE=gro acts as a refusal (EINVAL); switching off is accepted', () => {
+  withSockets(4, 1, ([rx]) => {
+    std.setenv('WGJS_DEBUG_OFFLOAD_REFUSE', 'tun,gro');
+    try {
+      assert.is(sys.udpGro(rx!, 1), sys.errno.EINVAL);
+    } finally {
+      std.unsetenv('WGJS_DEBUG_OFFLOAD_REFUSE');
+    }
+    assert.is(sys.udpGro(rx!, 0), 0);
   });
 });
 
@@ -239,13 +296,13 @@ t('udpRecvBatch: a truncated datagram is reported as -1, the others are intact',
     for (let i = 0; i < 100 && n < 3; i++) {
       // wait for all three (loopback delivers at once; qemu may be slow)
       if (n < 0) sys.pollIn(rx!, 10);
-      n = sys.udpRecvBatch(rx!, arena, 100, 3, lens, eps);
+      n = recvBatch(rx!, arena, 100, 3, lens, eps);
       if (n > 0) break;
     }
     assert.ok(n >= 1, 'received');
     assert.is(lens[0], -1, 'the 300-byte datagram did not fit a 100-byte slot');
     assert.equal(Array.from(arena.subarray(0, 100)), Array.from(datagram(1, 0, 100)), 'slot 0 holds its first 100 bytes only');
-    if (n < 3) n += sys.udpRecvBatch(rx!, arena.subarray(100), 100, 2, lens.subarray(1), eps.subarray(EP));
+    if (n < 3) n += recvBatch(rx!, arena.subarray(100), 100, 2, lens.subarray(1), eps.subarray(EP));
     assert.is(n, 3);
     assert.is(lens[1], 50);
     assert.equal(Array.from(arena.subarray(100, 150)), Array.from(datagram(1, 1, 50)));
@@ -275,25 +332,25 @@ t('udpRecvBatch: bad arguments throw before any I/O (the waiting datagram stays)
     const lens = new Int32Array(4);
     const eps = new Uint8Array(4 * EP);
     const bad: [string, () => unknown, 'RangeError' | 'TypeError'][] = [
-      ['slotSize 0', () => sys.udpRecvBatch(rx!, arena, 0, 4, lens, eps), 'RangeError'],
-      ['slotSize negative', () => sys.udpRecvBatch(rx!, arena, -128, 4, lens, eps), 'RangeError'],
-      ['maxMsgs 0', () => sys.udpRecvBatch(rx!, arena, 128, 0, lens, eps), 'RangeError'],
-      ['maxMsgs above 128', () => sys.udpRecvBatch(rx!, new Uint8Array(129 * 128), 128, 129, new Int32Array(129), new Uint8Array(129 * EP)), 'RangeError'],
-      ['arena too small', () => sys.udpRecvBatch(rx!, arena, 129, 4, lens, eps), 'RangeError'],
-      ['arena view too small', () => sys.udpRecvBatch(rx!, arena.subarray(1), 128, 4, lens, eps), 'RangeError'],
-      ['slotSize * maxMsgs = 128 MiB, arena 512 bytes', () => sys.udpRecvBatch(rx!, arena, 1 << 20, 128, new Int32Array(128), new Uint8Array(128 * EP)), 'RangeError'],
-      ['lens too short', () => sys.udpRecvBatch(rx!, arena, 128, 4, new Int32Array(3), eps), 'RangeError'],
-      ['lens view too short', () => sys.udpRecvBatch(rx!, arena, 128, 4, lens.subarray(1), eps), 'RangeError'],
-      ['lens not an Int32Array', () => sys.udpRecvBatch(rx!, arena, 128, 4, new Uint32Array(4) as unknown as Int32Array, eps), 'TypeError'],
-      ['eps too small', () => sys.udpRecvBatch(rx!, arena, 128, 4, lens, new Uint8Array(4 * EP - 1)), 'RangeError'],
-      ['eps not a Uint8Array', () => sys.udpRecvBatch(rx!, arena, 128, 4, lens, new Int32Array(40) as unknown as Uint8Array), 'TypeError'],
-      ['arena not a Uint8Array', () => sys.udpRecvBatch(rx!, [] as unknown as Uint8Array, 128, 4, lens, eps), 'TypeError'],
-      ['slotSize not a number', () => sys.udpRecvBatch(rx!, arena, '128' as unknown as number, 4, lens, eps), 'TypeError'],
-      ['fd negative', () => sys.udpRecvBatch(-1, arena, 128, 4, lens, eps), 'RangeError'],
+      ['slotSize 0', () => recvBatch(rx!, arena, 0, 4, lens, eps), 'RangeError'],
+      ['slotSize negative', () => recvBatch(rx!, arena, -128, 4, lens, eps), 'RangeError'],
+      ['maxMsgs 0', () => recvBatch(rx!, arena, 128, 0, lens, eps), 'RangeError'],
+      ['maxMsgs above 128', () => recvBatch(rx!, new Uint8Array(129 * 128), 128, 129, new Int32Array(129), new Uint8Array(129 * EP)), 'RangeError'],
+      ['arena too small', () => recvBatch(rx!, arena, 129, 4, lens, eps), 'RangeError'],
+      ['arena view too small', () => recvBatch(rx!, arena.subarray(1), 128, 4, lens, eps), 'RangeError'],
+      ['slotSize * maxMsgs = 128 MiB, arena 512 bytes', () => recvBatch(rx!, arena, 1 << 20, 128, new Int32Array(128), new Uint8Array(128 * EP)), 'RangeError'],
+      ['lens too short', () => recvBatch(rx!, arena, 128, 4, new Int32Array(3), eps), 'RangeError'],
+      ['lens view too short', () => recvBatch(rx!, arena, 128, 4, lens.subarray(1), eps), 'RangeError'],
+      ['lens not an Int32Array', () => recvBatch(rx!, arena, 128, 4, new Uint32Array(4) as unknown as Int32Array, eps), 'TypeError'],
+      ['eps too small', () => recvBatch(rx!, arena, 128, 4, lens, new Uint8Array(4 * EP - 1)), 'RangeError'],
+      ['eps not a Uint8Array', () => recvBatch(rx!, arena, 128, 4, lens, new Int32Array(40) as unknown as Uint8Array), 'TypeError'],
+      ['arena not a Uint8Array', () => recvBatch(rx!, [] as unknown as Uint8Array, 128, 4, lens, eps), 'TypeError'],
+      ['slotSize not a number', () => recvBatch(rx!, arena, '128' as unknown as number, 4, lens, eps), 'TypeError'],
+      ['fd negative', () => recvBatch(-1, arena, 128, 4, lens, eps), 'RangeError'],
     ];
     for (const [what, fn, kind] of bad) throwsKind(fn, kind, what);
     assert.equal(Array.from(lens), [0, 0, 0, 0], 'lens untouched');
-    const n = sys.udpRecvBatch(rx!, arena, 128, 4, lens, eps);
+    const n = recvBatch(rx!, arena, 128, 4, lens, eps);
     assert.is(n, 1, 'the datagram was still waiting');
     assert.is(lens[0], 64);
   });
@@ -320,7 +377,7 @@ t('udpQueue: bad arguments throw and queue (and send) nothing', () => {
     assert.is(sys.udpQueued(), before, 'nothing queued');
     assert.is(sys.udpFlush(), before);
     sys.pollIn(rx!, 100);
-    assert.is(sys.udpRecvBatch(rx!, new Uint8Array(256), 256, 1, new Int32Array(1), new Uint8Array(EP)), -1, 'nothing arrived');
+    assert.is(recvBatch(rx!, new Uint8Array(256), 256, 1, new Int32Array(1), new Uint8Array(EP)), -1, 'nothing arrived');
   });
 });
 
