@@ -18,7 +18,7 @@
 #   BULK_BYTES_SMALL  the other TCP transfers: IPv6, reverse wgjs<->wgjs, bookworm's wireguard-go,
 #                     offloads off (default 256 MiB)
 #   BULK_BYTES_FALLBACK  transfers with refused offloads (default 64 MiB)
-#   UDP_COUNT         datagrams per UDP check (default 20000 x 1200 B, paced at UDP_MBPS, 200)
+#   UDP_COUNT         datagrams per UDP check (default 20000 x 1200 B, paced at UDP_MBPS, 100 Mbit/s)
 #   WGGO_SID          sid's wireguard-go (default: test/bench/wggo-sid.sh)
 export TAG=${TAG:-of$$}
 source "$(dirname "$0")/lib.sh"
@@ -29,7 +29,7 @@ SMALL=${BULK_BYTES_SMALL:-268435456}
 FALLBACK=${BULK_BYTES_FALLBACK:-67108864}
 UDP_COUNT=${UDP_COUNT:-20000}
 UDP_SEG=1200
-UDP_MBPS=${UDP_MBPS:-200}
+UDP_MBPS=${UDP_MBPS:-100}
 IDLE=30 # seconds without progress after which a transfer is abandoned (a failure)
 TMP=$(mktemp -d)
 trap 'cleanup; rm -rf "$TMP"' EXIT
@@ -129,31 +129,37 @@ def udpsend(addr, port, count, seg, burst, mbps):
 
 def udprecv(addr, port, count, seg, ready, idle):
     count, seg = int(count), int(seg)
+    body = [PAT[o:o + seg - 8] for o in range(251)]
     s = socket.socket(fam(addr), socket.SOCK_DGRAM)
     try:
         s.setsockopt(socket.SOL_SOCKET, 32, 16 << 20)   # SO_RCVBUFFORCE (root)
     except OSError:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+    s.setsockopt(socket.SOL_SOCKET, 40, 1)   # SO_RXQ_OVFL: datagrams this socket dropped (buffer full)
     s.bind((addr, int(port)))
     s.settimeout(float(idle))
     open(ready, "w").close()
-    seen = bytearray(count); got = dup = badlen = badc = 0
+    seen = bytearray(count); got = dup = badlen = badc = ovfl = 0
+    space = socket.CMSG_SPACE(4)
     while got < count:
         try:
-            d = s.recv(65536)
+            d, anc, _, _ = s.recvmsg(65536, space)
         except socket.timeout:
             break
         s.settimeout(3.0)   # after the first datagram: the rest follows closely or is lost
+        for lvl, typ, v in anc:
+            if lvl == socket.SOL_SOCKET and typ == 40 and len(v) >= 4:
+                ovfl = int.from_bytes(v[:4], sys.byteorder)
         if len(d) != seg:
             badlen += 1; continue
         q = int.from_bytes(d[:8], "big")
-        if q >= count or d != dgram(q, seg):
+        if q >= count or d[8:] != body[q % 251]:
             badc += 1; continue
         if seen[q]:
             dup += 1
         else:
             seen[q] = 1; got += 1
-    print(got, dup, badlen, badc)
+    print(got, dup, badlen, badc, ovfl)
 
 {"tcprecv": tcprecv, "tcpsend": tcpsend, "udpsend": udpsend, "udprecv": udprecv}[sys.argv[1]](*sys.argv[2:])
 PY
@@ -191,8 +197,9 @@ tcp() {
 
 # udp NAME FROM_NS TO_NS DST : UDP_COUNT datagrams of UDP_SEG bytes, UDP_SEGMENT bursts of 16
 udp() {
-  local name=$1 from=$2 to=$3 dst=$4 port ready out rpid s r
+  local name=$1 from=$2 to=$3 dst=$4 port ready out rpid s r d0
   XN=$((XN + 1)); port=$((20000 + XN)); ready=$TMP/ready.$XN; out=$TMP/udp.$XN
+  d0="$(drops "$NA" "$FA") $(drops "$NB" "$FB")"
   ip netns exec "$to" timeout 120 python3 "$TMP/xfer.py" udprecv "$dst" "$port" "$UDP_COUNT" "$UDP_SEG" "$ready" 30 >"$out.r" 2>&1 &
   rpid=$!
   if ! wait_file "$ready" 100; then
@@ -201,14 +208,32 @@ udp() {
   ip netns exec "$from" timeout 100 python3 "$TMP/xfer.py" udpsend "$dst" "$port" "$UDP_COUNT" "$UDP_SEG" 16 "$UDP_MBPS" >"$out.s" 2>&1
   wait "$rpid"
   read -r -a s <"$out.s"; read -r -a r <"$out.r"
-  local got=${r[0]:-0} dup=${r[1]:-?} badlen=${r[2]:-?} badc=${r[3]:-?} gso=${s[1]:-?}
-  # a lost datagram is possible on a loaded machine: at most 1 % (reported); none may be wrong
-  local min=$((UDP_COUNT * 99 / 100))
-  if [ "${s[0]:-}" = "$UDP_COUNT" ] && [ "$gso" = 1 ] && [ "$dup" = 0 ] && [ "$badlen" = 0 ] && [ "$badc" = 0 ] && [ "$got" -ge "$min" ]; then
-    ok "$name: $got/$UDP_COUNT datagrams of $UDP_SEG B arrived intact (sent with UDP_SEGMENT; lost $((UDP_COUNT - got)))"
-  else
-    nok "$name: sent [${s[*]:-nothing}] (count gso retries secs), received [${r[*]:-nothing}] (intact dup badlen badcontent)"
+  local got=${r[0]:-0} dup=${r[1]:-?} badlen=${r[2]:-?} badc=${r[3]:-?} ovfl=${r[4]:-0} gso=${s[1]:-?}
+  # Datagrams the receiving test socket itself dropped (its buffer full: the python reader was
+  # not scheduled in time on a loaded machine; SO_RXQ_OVFL) are not the tunnel's. The tunnel may
+  # lose up to 1 % (reported) and at least half must arrive; none may arrive altered or twice.
+  local lost=$((UDP_COUNT - got - ovfl))
+  if [ "$got" != "$UDP_COUNT" ]; then
+    echo "# $name: $((UDP_COUNT - got)) missing, $ovfl of them dropped by the receiving socket; drops during the run" \
+      "(udp InErrors/RcvbufErrors, tunnel rx/tx-dropped) a: $(delta "$d0" "$(drops "$NA" "$FA") $(drops "$NB" "$FB")")"
   fi
+  if [ "${s[0]:-}" = "$UDP_COUNT" ] && [ "$gso" = 1 ] && [ "$dup" = 0 ] && [ "$badlen" = 0 ] && [ "$badc" = 0 ] \
+     && [ "$lost" -le $((UDP_COUNT / 100)) ] && [ "$got" -ge $((UDP_COUNT / 2)) ]; then
+    ok "$name: $got/$UDP_COUNT datagrams of $UDP_SEG B arrived intact (sent with UDP_SEGMENT; receiving socket overflowed by $ovfl, lost in the tunnel $lost)"
+  else
+    nok "$name: sent [${s[*]:-nothing}] (count gso retries secs), received [${r[*]:-nothing}] (intact dup badlen badcontent socket-overflow)"
+  fi
+}
+
+# drops NS IF : "InErrors RcvbufErrors rx-dropped tx-dropped": UDP receive errors of the namespace
+# (every UDP socket in it: the daemon's and the test's), the tunnel interface's drops
+drops() {
+  nsx "$1" cat /proc/net/snmp | awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else printf "%d %d ", $c["InErrors"], $c["RcvbufErrors"] }'
+  nsx "$1" ip -s link show "$2" 2>/dev/null | awk '/RX:/ { getline; rx = $4 } /TX:/ { getline; tx = $4 } END { printf "%d %d", rx, tx }'
+}
+delta() { # delta "N..." "N..." : the differences, as "a: e/r rx/tx, b: e/r rx/tx"
+  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 1; i <= n; i++) d[i] = y[i] - x[i]
+    printf "%d/%d %d/%d, b: %d/%d %d/%d", d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8] }'
 }
 
 # offloads_line LOG : the part of the start line after "offloads: " (waits up to 10 s for it)
