@@ -1,18 +1,14 @@
 // ChaCha20-Poly1305 (RFC 8439) with WireGuard's nonce: 4 zero bytes then the 64-bit counter
 // little-endian, built from a Number counter by the backend (natively: in C). The transport path
-// calls only transportSeal (padding, header and seal in one call) and openInPlace: no view, object
-// or exception per packet.
+// calls the backend's primitives directly (one native call each, no wrapper): transportSeal
+// (padding, header and seal in one call) and aeadOpen with ad = null (decrypts in place, buffer
+// unchanged when the tag is wrong): no view, object or exception per packet.
 import { aeadOpen, aeadSeal, transportSeal } from './backend.ts';
 
-export { transportSeal };
+export { aeadOpen, transportSeal };
 
 export const TAG_SIZE = 16;
 const EMPTY = new Uint8Array(0);
-
-/** Decrypts buf[off, off+len) (ciphertext + tag) in place; false if the tag is wrong (buf unchanged). */
-export function openInPlace(key: Uint8Array, counter: number, buf: Uint8Array, off: number, len: number): boolean {
-  return aeadOpen(key, counter, null, buf, off, len);
-}
 
 /** AEAD(key, counter, plain, ad) for handshake messages (allocates the result). */
 export function seal(key: Uint8Array, counter: number, plain: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {

@@ -49,9 +49,10 @@ const BATCH = 128; // TUN packets (segments) handled per readiness callback befo
 const RX_SLOTS = 64;
 const RX_SLOT = 65536 + 64;
 const RX_DATAGRAMS = RX_SLOTS * 64; // with UDP GRO a message carries up to 64 datagrams
-// Queued datagrams go out at the end of every callback, and within a long drain once this much
-// time has passed since the last flush (checked every 8 packets): a batch of slow packets (2.4 ms
-// each with the interpreted AEAD) must not hold the first ones back.
+const RX_CHUNK = 256; // datagrams handed to the device at a time (between them: FLUSH_MS)
+// Queued datagrams and TUN writes go out at the end of every callback, and within a long receive
+// batch (up to 64 x 64 datagrams with UDP GRO) once this much time has passed since the last
+// flush (checked every RX_CHUNK datagrams): the first ones are not held back by the rest.
 const FLUSH_MS = 1;
 const EP = 40; // endpoint record size
 const RERESOLVE_CHECK_MS = 10_000; // daemon clock: how often names are considered
@@ -399,51 +400,43 @@ class Daemon {
   }
 
   /** Up to BATCH packets per readiness callback: with TSO one read is a super-packet the C side
-   *  cuts into MTU-sized packets; each then goes through the device on its own. */
+   *  cuts into MTU-sized packets; the device routes a run of them once and seals each. */
   private drainTun(): void {
-    const arena = this.txArena;
-    const offs = this.txOffs;
-    const lens = this.txLens;
     let n: number;
     try {
-      n = sys.tunReadBatch(this.tunFd, this.tunOut.mode, arena, offs, lens, BATCH, HEADROOM, TAILROOM);
+      n = sys.tunReadBatch(this.tunFd, this.tunOut.mode, this.txArena, this.txOffs, this.txLens, BATCH, HEADROOM, TAILROOM);
     } catch (e) {
       this.tunGone(e);
       return;
     }
-    let t0 = sys.monotonicMs();
-    for (let i = 0; i < n; i++) {
-      this.device.receiveTun(arena, offs[i]!, lens[i]!);
-      if ((i & 7) === 7 && sys.monotonicMs() - t0 >= FLUSH_MS) {
-        this.flush();
-        t0 = sys.monotonicMs();
-      }
-    }
+    if (n > 0) this.device.receiveTunBatch(this.txArena, this.txOffs, this.txLens, n);
     this.schedule();
   }
 
   /** One recvmmsg of up to RX_SLOTS messages per readiness callback (then other fds get a turn);
-   *  with UDP GRO a message holds many datagrams. */
+   *  with UDP GRO a message holds many datagrams. Handed to the device RX_CHUNK at a time, with
+   *  what they queued sent in between once FLUSH_MS has passed. */
   private drainUdp(fd: number): void {
     const arena = this.rxArena;
-    const offs = this.rxOffs;
-    const lens = this.rxLens;
-    const src = this.rxSrc;
-    const eps = this.rxEpViews;
     let n: number;
     try {
-      n = sys.udpRecvBatch(fd, arena, RX_SLOT, RX_SLOTS, offs, lens, src, this.rxEps);
+      n = sys.udpRecvBatch(fd, arena, RX_SLOT, RX_SLOTS, this.rxOffs, this.rxLens, this.rxSrc, this.rxEps);
     } catch {
       n = 0; // e.g. ICMP errors reported on the socket: nothing to do
     }
-    let t0 = sys.monotonicMs();
-    for (let i = 0; i < n; i++) {
-      const len = lens[i]!;
-      if (len < 0) continue; // truncated (cannot happen with 64 KiB slots): dropped
-      this.device.receiveUdp(arena, offs[i]!, len, eps[src[i]!]!);
-      if ((i & 7) === 7 && sys.monotonicMs() - t0 >= FLUSH_MS) {
-        this.flush();
-        t0 = sys.monotonicMs();
+    if (n > 0) {
+      if (n <= RX_CHUNK) {
+        this.device.receiveUdpBatch(arena, this.rxOffs, this.rxLens, this.rxSrc, this.rxEpViews, n);
+      } else {
+        let t0 = sys.monotonicMs();
+        for (let k = 0; k < n; k += RX_CHUNK) {
+          const m = Math.min(RX_CHUNK, n - k);
+          this.device.receiveUdpBatch(arena, this.rxOffs.subarray(k, k + m), this.rxLens.subarray(k, k + m), this.rxSrc.subarray(k, k + m), this.rxEpViews, m);
+          if (sys.monotonicMs() - t0 >= FLUSH_MS) {
+            this.flush();
+            t0 = sys.monotonicMs();
+          }
+        }
       }
     }
     this.schedule();

@@ -24,7 +24,38 @@ class TrieNode<P> {
     /** The prefix, host bits zero: 4 or 16 bytes. */
     readonly key: Uint8Array,
     readonly cidr: number,
-  ) {}
+  ) {
+    // the prefix as big-endian 32-bit words and their masks, for lookup's integer compares
+    this.k0 = word(key, 0, cidr, 0);
+    this.m0 = mask(cidr, 0);
+    if (family === 6) {
+      this.k1 = word(key, 4, cidr, 32);
+      this.m1 = mask(cidr, 32);
+      this.k2 = word(key, 8, cidr, 64);
+      this.m2 = mask(cidr, 64);
+      this.k3 = word(key, 12, cidr, 96);
+      this.m3 = mask(cidr, 96);
+    }
+  }
+  k0 = 0;
+  k1 = 0;
+  k2 = 0;
+  k3 = 0;
+  m0 = 0;
+  m1 = 0;
+  m2 = 0;
+  m3 = 0;
+}
+
+/** The int32 mask of prefix length `cidr` over address bits [from, from + 32). */
+function mask(cidr: number, from: number): number {
+  const bits = cidr - from;
+  return bits <= 0 ? 0 : bits >= 32 ? -1 : -1 << (32 - bits);
+}
+
+/** Bytes key[o..o+4) as a big-endian int32, masked to `cidr` (over bits [from, from + 32)). */
+function word(key: Uint8Array, o: number, cidr: number, from: number): number {
+  return ((key[o]! << 24) | (key[o + 1]! << 16) | (key[o + 2]! << 8) | key[o + 3]!) & mask(cidr, from);
 }
 
 interface PeerList<P> {
@@ -145,24 +176,33 @@ export class AllowedIps<P> {
    * Packet path: no allocation.
    */
   lookup(family: 4 | 6, buf: Uint8Array, off: number): P | null {
-    let node = family === 4 ? this.root4 : this.root6;
-    const bits = family === 4 ? 32 : 128;
+    // The address as big-endian int32 words; each node's whole prefix is compared with one
+    // masked XOR per word (the packet path: no loop over bytes, integers only).
     let best: P | null = null;
-    let from = 0; // the address is known to match bits [0, from) of `node`'s prefix
-    while (node !== null) {
-      const cidr = node.cidr;
-      if (cidr > from) {
-        const key = node.key;
-        const last = (cidr - 1) >> 3;
-        for (let i = from >> 3; i < last; i++) {
-          if (buf[off + i] !== key[i]) return best;
-        }
-        if ((buf[off + last]! & (0xff00 >> (cidr - (last << 3)))) !== key[last]) return best;
+    const a0 = (buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!;
+    if (family === 4) {
+      let node = this.root4;
+      while (node !== null) {
+        if (((a0 ^ node.k0) & node.m0) !== 0) return best;
+        if (node.peer !== null) best = node.peer;
+        const c = node.cidr;
+        if (c === 32) break;
+        node = (a0 >>> (31 - c)) & 1 ? node.c1 : node.c0;
       }
+      return best;
+    }
+    const a1 = (buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!;
+    const a2 = (buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!;
+    const a3 = (buf[off + 12]! << 24) | (buf[off + 13]! << 16) | (buf[off + 14]! << 8) | buf[off + 15]!;
+    let node = this.root6;
+    while (node !== null) {
+      if ((((a0 ^ node.k0) & node.m0) | ((a1 ^ node.k1) & node.m1) | ((a2 ^ node.k2) & node.m2) | ((a3 ^ node.k3) & node.m3)) !== 0) return best;
       if (node.peer !== null) best = node.peer;
-      if (cidr === bits) break;
-      from = cidr;
-      node = (buf[off + (cidr >> 3)]! >> (7 - (cidr & 7))) & 1 ? node.c1 : node.c0;
+      const c = node.cidr;
+      if (c === 128) break;
+      const w = c >> 5;
+      const aw = w === 0 ? a0 : w === 1 ? a1 : w === 2 ? a2 : a3;
+      node = (aw >>> (31 - (c & 31))) & 1 ? node.c1 : node.c0;
     }
     return best;
   }

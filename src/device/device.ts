@@ -15,8 +15,8 @@ import { IndexTable } from './indextable.ts';
 import { HandshakeLoad } from './load.ts';
 import { Peer } from './peer.ts';
 import { Ratelimiter } from './ratelimiter.ts';
-import { receiveUdp } from './receive.ts';
-import { sendInitiation, sendKeepalive, sendPacket, sendStaged } from './send.ts';
+import { receiveUdp, receiveUdpBatch } from './receive.ts';
+import { sendInitiation, sendKeepalive, sendPacket, sendPackets, sendStaged } from './send.ts';
 import * as timers from './timers.ts';
 
 export interface DeviceOptions {
@@ -54,6 +54,9 @@ export class Device {
   readonly handshakeBuf = new Uint8Array(INITIATION_SIZE);
   readonly cookieBuf = new Uint8Array(COOKIE_REPLY_SIZE);
   readonly sendBuf = new Uint8Array(TRANSPORT_HEADER_SIZE + 65535 + 64);
+  /** @internal Within one receive batch (receive.ts): what the previous packet already settled.
+   *  Reset at every batch: configuration never changes in the middle of one. */
+  readonly rxBatch = { ep: null as Uint8Array | null, epPeer: null as Peer | null, src4: 0, srcPeer: null as Peer | null };
   private readonly rnd1 = new Uint8Array(1);
   // under load: measured by the time spent on handshake work (src/device/load.ts)
   readonly load = new HandshakeLoad();
@@ -205,6 +208,14 @@ export class Device {
     receiveUdp(this, buf, off, len, ep);
   }
 
+  /** Datagrams k in [0, n) of one read: buf[offs[k] .. +lens[k]) from endpoint eps[src[k]]
+   *  (lens[k] < 0: truncated, skipped). Each is handled on its own (receiveUdp); the batch shares
+   *  one clock reading. */
+  receiveUdpBatch(buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], n: number): void {
+    if (!this.running) return;
+    receiveUdpBatch(this, buf, offs, lens, src, eps, n);
+  }
+
   receiveTun(buf: Uint8Array, off: number, len: number): void {
     if (!this.running || len < 1) return;
     const v = buf[off]! >> 4;
@@ -214,6 +225,44 @@ export class Device {
     else return;
     if (!peer) return; // no route: dropped (the kernel answers ICMP unreachable; so do we not)
     sendPacket(this, peer, buf, off, len);
+  }
+
+  /** Packets i in [0, n) read from TUN: buf[offs[i] .. +lens[i]), each with the head- and
+   *  tailroom receiveTun needs. A run of packets to the same destination address (the segments
+   *  of one TSO super-packet) takes one routing decision: the same address has the same route. */
+  receiveTunBatch(buf: Uint8Array, offs: Int32Array, lens: Int32Array, n: number): void {
+    if (!this.running) return;
+    let i = 0;
+    while (i < n) {
+      const off = offs[i]!;
+      const len = lens[i]!;
+      const v = len > 0 ? buf[off]! >> 4 : 0;
+      let peer: Peer | null;
+      let dst: number; // destination address offset in the packet
+      let size: number; // and its length
+      if (v === 4 && len >= 20) {
+        dst = 16;
+        size = 4;
+        peer = this.allowedIps.lookup(4, buf, off + 16);
+      } else if (v === 6 && len >= 40) {
+        dst = 24;
+        size = 16;
+        peer = this.allowedIps.lookup(6, buf, off + 24);
+      } else {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      for (; j < n; j++) {
+        const o = offs[j]!;
+        if (lens[j]! < dst + size || buf[o]! >> 4 !== v) break;
+        let k = 0;
+        while (k < size && buf[o + dst + k] === buf[off + dst + k]) k++;
+        if (k < size) break;
+      }
+      if (peer) sendPackets(this, peer, buf, offs, lens, i, j);
+      i = j;
+    }
   }
 
   tick(): void {

@@ -1,14 +1,14 @@
 // Receiving: dispatch by message type; handshake messages behind mac1 (and, under load, mac2 and
 // the ratelimiter); transport data decrypted in place, replay-checked after authentication,
 // source-checked against the peer's allowed IPs, then written to TUN.
-import { openInPlace, TAG_SIZE } from '../crypto/aead.ts';
+import { aeadOpen, TAG_SIZE } from '../crypto/aead.ts';
 import { REJECT_AFTER_MESSAGES, REJECT_AFTER_TIME, REKEY_ON_RECEIVE_AGE } from '../noise/constants.ts';
 import { consumeInitiation, consumeResponse } from '../noise/handshake.ts';
 import type { Keypair } from '../noise/keypair.ts';
 import {
   COOKIE_RECEIVER, INIT_SENDER, messageType, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_RESPONSE,
   MSG_TRANSPORT, RESP_RECEIVER, RESP_SENDER, TRANSPORT_COUNTER, TRANSPORT_HEADER_SIZE,
-  TRANSPORT_RECEIVER,
+  TRANSPORT_MIN_SIZE, TRANSPORT_RECEIVER,
 } from '../noise/messages.ts';
 import { readU32LE, readU64LE } from '../util/bytes.ts';
 import { ENDPOINT_SIZE } from '../platform/types.ts';
@@ -32,9 +32,30 @@ function setEndpoint(dev: Device, peer: Peer, ep: Uint8Array): void {
   }
 }
 
+/** Datagrams of one read (Device.receiveUdpBatch): transport data handled inline with the
+ *  batch's clock reading, anything else as receiveUdp. */
+export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], n: number): void {
+  const now = dev.clock.now();
+  const rx = dev.rxBatch;
+  rx.ep = rx.epPeer = rx.srcPeer = null;
+  for (let k = 0; k < n; k++) {
+    const off = offs[k]!;
+    const len = lens[k]!;
+    if (len < 0) continue; // truncated
+    // messageType's rule for transport data, without a call: the per-packet case
+    if (buf[off] === MSG_TRANSPORT && len >= TRANSPORT_MIN_SIZE && buf[off + 1] === 0 && buf[off + 2] === 0 && buf[off + 3] === 0) {
+      receiveTransport(dev, buf, off, len, eps[src[k]!]!, now);
+    } else {
+      receiveUdp(dev, buf, off, len, eps[src[k]!]!);
+    }
+  }
+}
+
 export function receiveUdp(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+  const rx = dev.rxBatch;
+  rx.ep = rx.epPeer = rx.srcPeer = null;
   const type = messageType(buf, off, len);
-  if (type === MSG_TRANSPORT) receiveTransport(dev, buf, off, len, ep);
+  if (type === MSG_TRANSPORT) receiveTransport(dev, buf, off, len, ep, dev.clock.now());
   else if (type === MSG_INITIATION || type === MSG_RESPONSE) receiveHandshake(dev, type, buf, off, len, ep);
   else if (type === MSG_COOKIE_REPLY) receiveCookieReply(dev, buf, off);
   // anything else: silence
@@ -97,16 +118,20 @@ function receiveCookieReply(dev: Device, buf: Uint8Array, off: number): void {
   entry.peer.cookie.consumeReply(buf, off);
 }
 
-function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
-  const entry = dev.indexes.get(readU32LE(buf, off + TRANSPORT_RECEIVER));
+function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array, now: number): void {
+  // receiver index and counter, u32/u64 little-endian, read byte by byte (the packet path)
+  const r = off + TRANSPORT_RECEIVER;
+  const entry = dev.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
   if (!entry || entry.keypair === null) return;
   const kp: Keypair = entry.keypair;
   const peer = entry.peer;
-  const counter = readU64LE(buf, off + TRANSPORT_COUNTER);
-  const now = dev.clock.now();
+  const c = off + TRANSPORT_COUNTER;
+  const hi = (buf[c + 4]! | (buf[c + 5]! << 8) | (buf[c + 6]! << 16) | (buf[c + 7]! << 24)) >>> 0;
+  // an int below 2^31 (integer fast paths), else the exact Number, or Infinity beyond 2^53
+  const counter = hi === 0 ? (buf[c]! | (buf[c + 1]! << 8) | (buf[c + 2]! << 16) | (buf[c + 3]! << 24)) >>> 0 : readU64LE(buf, c);
   if (!(counter < REJECT_AFTER_MESSAGES) || now - kp.created >= REJECT_AFTER_TIME) return;
   const dataOff = off + TRANSPORT_HEADER_SIZE;
-  if (!openInPlace(kp.recvKey, counter, buf, dataOff, len - TRANSPORT_HEADER_SIZE)) return;
+  if (!aeadOpen(kp.recvKey, counter, null, buf, dataOff, len - TRANSPORT_HEADER_SIZE)) return;
   if (!kp.replay.validateCounter(counter, REJECT_AFTER_MESSAGES)) return;
   // authenticated from here on
   const k = peer.keypairs;
@@ -119,19 +144,23 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
     dev.notifyHandshake(peer);
     sendStaged(dev, peer);
   }
-  setEndpoint(dev, peer, ep);
+  // the endpoint record of this datagram's message was already applied for this peer?
+  const rx = dev.rxBatch;
+  if (rx.ep !== ep || rx.epPeer !== peer) {
+    setEndpoint(dev, peer, ep);
+    rx.ep = ep;
+    rx.epPeer = peer;
+  }
   peer.rxBytes += len;
-  timers.anyAuthenticatedPacketTraversal(peer, now);
-  timers.anyAuthenticatedPacketReceived(peer);
+  const plainLen = len - TRANSPORT_HEADER_SIZE - TAG_SIZE;
+  timers.transportReceived(peer, now, plainLen > 0);
   // keep the key fresh: an initiator whose session nears REJECT_AFTER_TIME rekeys once
   const cur = k.current;
   if (cur && cur.isInitiator && !peer.sentLastMinuteHandshake && now - cur.created >= REKEY_ON_RECEIVE_AGE) {
     peer.sentLastMinuteHandshake = true;
     sendInitiation(dev, peer, false);
   }
-  const plainLen = len - TRANSPORT_HEADER_SIZE - TAG_SIZE;
   if (plainLen === 0) return; // keepalive
-  timers.dataReceived(peer, now);
   // the inner packet: its real length, and its source must be one of the peer's allowed IPs
   const v = buf[dataOff]! >> 4;
   let ipLen: number;
@@ -147,6 +176,14 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
     srcOff = dataOff + 8;
   } else return;
   if (ipLen > plainLen || ipLen < (family === 4 ? 20 : 40)) return;
-  if (dev.allowedIps.lookup(family, buf, srcOff) !== peer) return;
+  if (family === 4) {
+    // the previous packet of this batch came from the same inner IPv4 source: same route
+    const a = (buf[srcOff]! << 24) | (buf[srcOff + 1]! << 16) | (buf[srcOff + 2]! << 8) | buf[srcOff + 3]!;
+    if (rx.srcPeer === null || rx.src4 !== a) {
+      rx.srcPeer = dev.allowedIps.lookup(4, buf, srcOff);
+      rx.src4 = a;
+    }
+    if (rx.srcPeer !== peer) return;
+  } else if (dev.allowedIps.lookup(6, buf, srcOff) !== peer) return;
   dev.tun.write(buf, dataOff, ipLen);
 }

@@ -99,10 +99,10 @@ export function beginSession(dev: Device, peer: Peer): boolean {
 }
 
 /** The session usable for sending now, or null (then a handshake is needed). */
-function sendingKeypair(dev: Device, peer: Peer): Keypair | null {
+function sendingKeypair(peer: Peer, now: number): Keypair | null {
   const kp = peer.keypairs.current;
   if (!kp) return null;
-  if (kp.sendCounter >= REJECT_AFTER_MESSAGES || dev.clock.now() - kp.created >= REJECT_AFTER_TIME) return null;
+  if (kp.sendCounter >= REJECT_AFTER_MESSAGES || now - kp.created >= REJECT_AFTER_TIME) return null;
   return kp;
 }
 
@@ -110,18 +110,22 @@ function sendingKeypair(dev: Device, peer: Peer): Keypair | null {
  * Encrypts buf[off, off+len) in place (header written in the 16 bytes before `off`, padding and
  * tag after) and sends it. The caller guarantees the headroom and tailroom.
  */
-function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number): void {
-  const padded = paddedLength(len, dev.mtu);
-  const hdr = off - TRANSPORT_HEADER_SIZE;
+function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number, now: number): void {
+  // the usual case inline (a packet within the MTU), paddedLength for the rest
+  const mtu = dev.mtu;
+  let padded = (len + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
+  if (padded > mtu) padded = paddedLength(len, mtu);
   const counter = kp.sendCounter++;
   // padding, header (type, receiver, counter) and encryption: one native call
   transportSeal(kp.sendKey, kp.remoteIndex, counter, buf, off, len, padded);
-  const now = dev.clock.now();
-  timers.anyAuthenticatedPacketTraversal(peer, now);
-  timers.anyAuthenticatedPacketSent(peer);
+  timers.transportSent(peer, now);
   // jitter only when the timer is armed: no getrandom call per data packet
   if (len > 0 && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, dev.jitter());
-  transmit(dev, peer, buf, hdr, TRANSPORT_HEADER_SIZE + padded + TAG_SIZE);
+  if (peer.endpoint[0] !== 0) {
+    const n = TRANSPORT_HEADER_SIZE + padded + TAG_SIZE;
+    peer.txBytes += n;
+    dev.transport.send(buf, off - TRANSPORT_HEADER_SIZE, n, peer.endpoint);
+  }
   // keep the key fresh: the initiator rekeys after REKEY_AFTER_TIME or REKEY_AFTER_MESSAGES
   if ((kp.isInitiator && now - kp.created >= REKEY_AFTER_TIME) || kp.sendCounter >= REKEY_AFTER_MESSAGES) {
     sendInitiation(dev, peer, false);
@@ -130,9 +134,11 @@ function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, o
 
 /** A packet from TUN for `peer`: send it now if a session exists, else stage it and handshake. */
 export function sendPacket(dev: Device, peer: Peer, buf: Uint8Array, off: number, len: number): void {
-  const kp = peer.staged.length === 0 ? sendingKeypair(dev, peer) : null;
-  if (kp) {
-    encryptAndSend(dev, peer, kp, buf, off, len);
+  const now = dev.clock.now();
+  const kp = peer.keypairs.current;
+  // sendingKeypair's checks inline: this is the per-packet path
+  if (kp !== null && peer.staged.length === 0 && kp.sendCounter < REJECT_AFTER_MESSAGES && now - kp.created < REJECT_AFTER_TIME) {
+    encryptAndSend(dev, peer, kp, buf, off, len, now);
     return;
   }
   if (peer.staged.length >= MAX_STAGED_PACKETS) peer.staged.shift();
@@ -140,10 +146,53 @@ export function sendPacket(dev: Device, peer: Peer, buf: Uint8Array, off: number
   sendStaged(dev, peer);
 }
 
+/**
+ * Packets i in [start, end) of a TUN batch (buf[offs[i] .. +lens[i]), head- and tailroom as
+ * encryptAndSend), all routed to `peer`. When the current session can carry them all, they are
+ * sealed and queued in a row: one clock reading, counters in order, the timer events and the
+ * rekey check once after the run (each would be the same per packet). Otherwise (no session,
+ * packets staged, limits reached) every packet takes sendPacket's path.
+ */
+export function sendPackets(dev: Device, peer: Peer, buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number): void {
+  const now = dev.clock.now();
+  const kp = peer.keypairs.current;
+  if (kp === null || peer.staged.length !== 0 || kp.sendCounter + (end - start) > REJECT_AFTER_MESSAGES || now - kp.created >= REJECT_AFTER_TIME) {
+    for (let i = start; i < end; i++) sendPacket(dev, peer, buf, offs[i]!, lens[i]!);
+    return;
+  }
+  const mtu = dev.mtu;
+  const key = kp.sendKey;
+  const remote = kp.remoteIndex;
+  const ep = peer.endpoint;
+  const transport = dev.transport;
+  let data = false;
+  let bytes = 0;
+  for (let i = start; i < end; i++) {
+    const off = offs[i]!;
+    const len = lens[i]!;
+    let padded = (len + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
+    if (padded > mtu) padded = paddedLength(len, mtu);
+    transportSeal(key, remote, kp.sendCounter++, buf, off, len, padded);
+    if (len > 0) data = true;
+    if (ep[0] !== 0) {
+      const n = TRANSPORT_HEADER_SIZE + padded + TAG_SIZE;
+      bytes += n;
+      transport.send(buf, off - TRANSPORT_HEADER_SIZE, n, ep);
+    }
+  }
+  peer.txBytes += bytes;
+  timers.transportSent(peer, now);
+  if (data && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, dev.jitter());
+  if ((kp.isInitiator && now - kp.created >= REKEY_AFTER_TIME) || kp.sendCounter >= REKEY_AFTER_MESSAGES) {
+    sendInitiation(dev, peer, false);
+  }
+}
+
 /** Flushes staged packets if a session allows it, otherwise asks for a handshake. */
 export function sendStaged(dev: Device, peer: Peer): void {
   if (peer.staged.length === 0) return;
-  const kp = sendingKeypair(dev, peer);
+  const now = dev.clock.now();
+  const kp = sendingKeypair(peer, now);
   if (!kp) {
     sendInitiation(dev, peer, false);
     return;
@@ -152,7 +201,7 @@ export function sendStaged(dev: Device, peer: Peer): void {
   const buf = dev.sendBuf;
   for (const p of pkts) {
     buf.set(p, TRANSPORT_HEADER_SIZE);
-    encryptAndSend(dev, peer, kp, buf, TRANSPORT_HEADER_SIZE, p.length);
+    encryptAndSend(dev, peer, kp, buf, TRANSPORT_HEADER_SIZE, p.length, now);
   }
 }
 
@@ -162,7 +211,8 @@ export function sendKeepalive(dev: Device, peer: Peer): void {
     sendStaged(dev, peer);
     return;
   }
-  const kp = sendingKeypair(dev, peer);
+  const now = dev.clock.now();
+  const kp = sendingKeypair(peer, now);
   if (!kp) return;
-  encryptAndSend(dev, peer, kp, dev.sendBuf, TRANSPORT_HEADER_SIZE, 0);
+  encryptAndSend(dev, peer, kp, dev.sendBuf, TRANSPORT_HEADER_SIZE, 0, now);
 }

@@ -26,6 +26,22 @@ export function anyAuthenticatedPacketReceived(p: Peer): void {
 export function anyAuthenticatedPacketTraversal(p: Peer, now: number): void {
   if (p.persistentKeepalive > 0) p.persistentKeepaliveAt = now + p.persistentKeepalive * 1000;
 }
+/** A transport message authenticated and accepted (the kernel's order: received, traversal, then
+ *  data received when it carried data). One call per packet on the receive path. */
+export function transportReceived(p: Peer, now: number, data: boolean): void {
+  p.newHandshakeAt = Infinity;
+  if (p.persistentKeepalive > 0) p.persistentKeepaliveAt = now + p.persistentKeepalive * 1000;
+  if (data) {
+    if (p.keepaliveAt === Infinity) p.keepaliveAt = now + KEEPALIVE_TIMEOUT;
+    else p.keepaliveNeedAnother = true;
+  }
+}
+/** A transport message sent: any authenticated packet traversal and sent (data sent, which needs
+ *  jitter, is the caller's separate dataSent call when its timer is not armed). */
+export function transportSent(p: Peer, now: number): void {
+  if (p.persistentKeepalive > 0) p.persistentKeepaliveAt = now + p.persistentKeepalive * 1000;
+  p.keepaliveAt = Infinity;
+}
 export function handshakeInitiated(p: Peer, now: number, jitterMs: number): void {
   p.retransmitAt = now + REKEY_TIMEOUT + jitterMs;
 }

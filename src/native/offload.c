@@ -44,6 +44,7 @@
 #define TCP_ACK 0x10
 #define TCP_CWR 0x80
 #define MAX_IP 65535
+#define UDP_MAX_SEGS 64 /* the kernel's UDP_MAX_SEGMENTS: virtio_net_hdr_to_skb checks it */
 
 struct vnet {
     uint8_t flags, gso_type;
@@ -188,12 +189,12 @@ static int sp_parse(struct sp *s, const uint8_t *pkt, int len)
     s->v4 = ver == 4;
     if (ver == 4) {
         int ihl = (s->p[0] & 15) * 4;
-        if (type == GSO_TCPV6 || ihl < 20 || s->len < ihl || v.csum_start != ihl)
+        if (type == GSO_TCPV6 || ihl < 20 || s->len < ihl || v.csum_start != ihl || (int)get16(s->p + 2) != s->len)
             return -1;
         if (s->p[9] != (type == GSO_UDP_L4 ? 17 : 6))
             return -1;
     } else if (ver == 6) {
-        if (type == GSO_TCPV4 || s->len < 40 || v.csum_start < 40)
+        if (type == GSO_TCPV4 || s->len < 40 || v.csum_start < 40 || (int)get16(s->p + 4) + 40 != s->len)
             return -1;
         if (v.csum_start == 40 && s->p[6] != (type == GSO_UDP_L4 ? 17 : 6))
             return -1;
@@ -655,6 +656,8 @@ static int can_merge(const struct item *it, const uint8_t *q, int len, int kind,
         return 0;
     if (payload > it->gso || it->len + payload > MAX_IP)
         return 0;
+    if (kind == 17 && it->nseg >= UDP_MAX_SEGS) /* the kernel refuses more (EINVAL) */
+        return 0;
     if (l4 == 20) {
         /* TOS, DF, TTL, protocol, addresses equal; ids consecutive unless DF */
         if (h[1] != q[1] || h[6] != q[6] || h[8] != q[8] || memcmp(h + 12, q + 12, 8))
@@ -820,7 +823,8 @@ static int gro_queue(int fd, int mode, const uint8_t *q, int len)
                 if (kind == 6 && (q[l4 + 13] & TCP_PSH)) {
                     h[l4 + 13] |= TCP_PSH;
                     gro_close(openi[i]);
-                } else if (payload < it->gso || it->len + it->gso > MAX_IP) {
+                } else if (payload < it->gso || it->len + it->gso > MAX_IP ||
+                           (kind == 17 && it->nseg >= UDP_MAX_SEGS)) {
                     gro_close(openi[i]);
                 }
                 return 1;

@@ -1,6 +1,6 @@
 // Anti-replay sliding window (RFC 6479) with the Linux kernel's and wireguard-go's parameters:
 // a ring of 8192 bits made of 128 blocks of 64 bits, so the window holds 8192 - 64 = 8128
-// counters behind the highest one seen. A block is kept as two 32-bit words of a Uint32Array
+// counters behind the highest one seen. A block is kept as two 32-bit words of an Int32Array
 // (internal state, never wire bytes, so host endianness does not matter).
 //
 // Counters are exact integers below 2^53 or Infinity (a u64 too large for a double), as
@@ -20,7 +20,7 @@ export class ReplayFilter {
    */
   private next = 0;
   /** Block b occupies words 2b (bits 0..31) and 2b + 1 (bits 32..63). */
-  private readonly ring = new Uint32Array(BLOCKS * 2);
+  private readonly ring = new Int32Array(BLOCKS * 2); // Int32: QuickJS keeps the words as integers
 
   reset(): void {
     this.next = 0;
@@ -37,6 +37,29 @@ export class ReplayFilter {
     const c = counter + 1; // exact for every counter below 2^53
     const next = this.next;
     if (c + REPLAY_WINDOW < next) return false; // fell out of the window
+    if (c < 0x7fffffff && next < 0x7fffffff) {
+      // Both fit in an int32 (the first 2^31 counters of a session: every session that rekeys on
+      // time): the same computation in 32-bit integer operations, several times faster in QuickJS.
+      const block = c >> 6;
+      if (c > next) {
+        const current = next >> 6;
+        let n = block - current;
+        if (n > BLOCKS) n = BLOCKS;
+        const ring = this.ring;
+        for (let i = 1; i <= n; i++) {
+          const w = ((current + i) & BLOCK_MASK) << 1;
+          ring[w] = 0;
+          ring[w + 1] = 0;
+        }
+        this.next = c;
+      }
+      const w = ((block & BLOCK_MASK) << 1) | ((c >> 5) & 1);
+      const mask = 1 << (c & 31);
+      const word = this.ring[w]!;
+      if ((word & mask) !== 0) return false;
+      this.ring[w] = word | mask;
+      return true;
+    }
     // Block index of c: c / 64 with Math.floor (counters exceed 2^32, so no `>>>` here).
     const block = Math.floor(c / BLOCK_BITS);
     if (c > next) {

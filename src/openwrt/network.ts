@@ -2,7 +2,10 @@
 //
 // The UCI schema is OpenWrt's proto 'wireguard' (only the proto name differs):
 //   config interface 'wg0'            proto 'wgjs', private_key, listen_port, addresses, mtu,
-//                                     fwmark, ip6prefix, nohostroute, tunlink, disabled
+//                                     fwmark, ip6prefix, nohostroute, tunlink, disabled;
+//                                     wgjs only: offload, tun_tso, tun_uso, udp_gso, udp_gro
+//                                     (booleans, unset = on; '0' puts WGJS_OFFLOAD=0 etc. into
+//                                     the daemon's environment: OFFLOAD_OPTIONS)
 //   config wireguard_wg0              public_key, preshared_key, allowed_ips, route_allowed_ips,
 //                                     endpoint_host, endpoint_port, persistent_keepalive,
 //                                     disabled, description (private_key: LuCI's, for export)
@@ -87,6 +90,9 @@ export interface InterfacePlan {
   nohostroute: boolean;
   /** The interface's generic `disabled` option (netifd does not start it). */
   disabled: boolean;
+  /** Environment for the daemon from the offload options ("WGJS_OFFLOAD=0", ...; only the
+   *  switched-off ones, in OFFLOAD_OPTIONS order). */
+  daemonEnv: string[];
   /** Peers put into `request`, in order. */
   peers: PlannedPeer[];
   unresolved: UnresolvedEndpoint[];
@@ -114,6 +120,17 @@ class PlanError {
 
 const TRUE_WORDS = ['1', 'yes', 'on', 'true', 'enabled'];
 const FALSE_WORDS = ['0', 'no', 'off', 'false', 'disabled'];
+
+/** Interface options switching the daemon's offloads (UCI booleans, unset = on), and the
+ *  environment variable each one sets to "0" when off. The daemon reads these at start, so the
+ *  proto handler passes them when netifd starts it (`wgjs uci-sync --env`). */
+export const OFFLOAD_OPTIONS: readonly (readonly [option: string, env: string])[] = [
+  ['offload', 'WGJS_OFFLOAD'],
+  ['tun_tso', 'WGJS_TUN_TSO'],
+  ['tun_uso', 'WGJS_TUN_USO'],
+  ['udp_gso', 'WGJS_UDP_GSO'],
+  ['udp_gro', 'WGJS_UDP_GRO'],
+];
 
 /** A name usable as a Linux interface name for a TUN device. */
 export function validIfname(name: string): boolean {
@@ -209,7 +226,8 @@ class Planner {
     return n;
   }
 
-  plan(ifname: string): InterfacePlan {
+  /** The interface section of a wgjs interface (checked: type, proto, usable device name). */
+  iface(ifname: string): UciSection {
     const iface = this.pkg.sections.find((s) => s.name === ifname);
     if (!iface) throw new PlanError(`${this.pkgName}.${ifname}: no such interface section`);
     if (iface.type !== 'interface') throw new PlanError(`${this.pkgName}.${ifname}: is a '${iface.type}' section, not an interface`);
@@ -218,6 +236,18 @@ class Planner {
     if (!validIfname(ifname)) {
       throw new PlanError(`${this.pkgName}.${ifname}: the section name is the device name and must be 1..${MAX_IFNAME} characters without '/', ':' or spaces`);
     }
+    return iface;
+  }
+
+  /** The offload options as daemon environment (see OFFLOAD_OPTIONS). */
+  daemonEnv(iface: UciSection): string[] {
+    const env: string[] = [];
+    for (const [option, name] of OFFLOAD_OPTIONS) if (!this.bool(iface, option, true)) env.push(`${name}=0`);
+    return env;
+  }
+
+  plan(ifname: string): InterfacePlan {
+    const iface = this.iface(ifname);
 
     const warnings: string[] = [];
     let generated: string | null = null;
@@ -233,6 +263,7 @@ class Planner {
     const fwmark = this.fwmark(iface);
     const nohostroute = this.bool(iface, 'nohostroute', false);
     const disabled = this.bool(iface, 'disabled', false);
+    const daemonEnv = this.daemonEnv(iface);
     let tunlink = this.single(iface, 'tunlink') ?? null;
     if (tunlink === '') tunlink = null;
     if (tunlink !== null && !/^[A-Za-z0-9_.-]+$/.test(tunlink)) this.fail(iface, 'tunlink', `not an interface name: '${tunlink}'`);
@@ -381,6 +412,7 @@ class Planner {
       tunlink,
       nohostroute,
       disabled,
+      daemonEnv,
       peers,
       unresolved,
       warnings,
@@ -392,6 +424,19 @@ class Planner {
 export function planInterface(pkg: UciPackage, ifname: string, opts: PlanOptions): PlanResult {
   try {
     return { ok: true, plan: new Planner(pkg, opts).plan(ifname) };
+  } catch (e) {
+    if (e instanceof PlanError) return { ok: false, error: e.message };
+    throw e;
+  }
+}
+
+/** Only the daemon environment of interface `ifname` (its offload options; see OFFLOAD_OPTIONS),
+ *  checked without the rest of the plan (no key generation, no name resolution): what the proto
+ *  handler needs before it starts the daemon. */
+export function interfaceDaemonEnv(pkg: UciPackage, ifname: string, packageName?: string): { ok: true; env: string[] } | { ok: false; error: string } {
+  try {
+    const p = new Planner(pkg, { random: () => { throw new Error('no randomness needed'); }, packageName });
+    return { ok: true, env: p.daemonEnv(p.iface(ifname)) };
   } catch (e) {
     if (e instanceof PlanError) return { ok: false, error: e.message };
     throw e;

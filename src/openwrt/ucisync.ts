@@ -19,6 +19,11 @@
 //   --endpoints     only give an endpoint to configured peers that have none at runtime (the
 //                   retry for names that did not resolve); prints host/retry lines
 //   --dry-run       check and print, do not contact the daemon
+//   --env           only the daemon's environment from the interface's offload options
+//                   (offload, tun_tso, tun_uso, udp_gso, udp_gro: UCI booleans, unset = on), one
+//                   VAR=0 line per option switched off (none by default), e.g. WGJS_OFFLOAD=0;
+//                   checks nothing else and does not contact the daemon. The proto handler runs
+//                   it before starting the daemon (a bad value: exit 1, nothing started).
 // Exit status: 0 applied; 1 invalid configuration (restarting will not help); 2 usage; 3 the
 // daemon could not be reached or refused the change.
 import { ipcGet, ipcSet } from '../cli/ipc.ts';
@@ -27,11 +32,11 @@ import type { WgEnv } from '../cli/env.ts';
 import type { PeerOp, SetRequest } from '../uapi/types.ts';
 import { toBase64 } from '../util/bytes.ts';
 import { formatIp } from '../util/ip.ts';
-import { planInterface, type InterfacePlan } from './network.ts';
+import { interfaceDaemonEnv, planInterface, type InterfacePlan } from './network.ts';
 import { parseUci, type UciPackage } from './uci.ts';
 
 export const UCI_NETWORK_FILE = '/etc/config/network';
-export const UCI_SYNC_USAGE = 'Usage: wgjs uci-sync [--config FILE|-] [--endpoints] [--dry-run] <interface>\n';
+export const UCI_SYNC_USAGE = 'Usage: wgjs uci-sync [--config FILE|-] [--endpoints|--env] [--dry-run] <interface>\n';
 
 /** Reads and parses the network configuration; an error message instead on failure. */
 export function loadNetwork(env: Pick<WgEnv, 'readFile' | 'stdin'>, file: string): { ok: true; pkg: UciPackage } | { ok: false; error: string } {
@@ -74,18 +79,20 @@ export function uciSyncMain(env: WgEnv, argv: string[]): number {
   let file = env.getenv('WGJS_UCI_CONFIG') || UCI_NETWORK_FILE;
   let endpointsOnly = false;
   let dryRun = false;
+  let envOnly = false;
   let ifname: string | null = null;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--config' && i + 1 < argv.length) file = argv[++i]!;
     else if (a === '--endpoints') endpointsOnly = true;
     else if (a === '--dry-run') dryRun = true;
+    else if (a === '--env') envOnly = true;
     else if (a.startsWith('-') || ifname !== null) {
       env.stderr(UCI_SYNC_USAGE);
       return 2;
     } else ifname = a;
   }
-  if (ifname === null) {
+  if (ifname === null || (envOnly && endpointsOnly)) {
     env.stderr(UCI_SYNC_USAGE);
     return 2;
   }
@@ -93,6 +100,15 @@ export function uciSyncMain(env: WgEnv, argv: string[]): number {
   if (!loaded.ok) {
     env.stderr(`wgjs uci-sync: ${loaded.error}\n`);
     return 1;
+  }
+  if (envOnly) {
+    const e = interfaceDaemonEnv(loaded.pkg, ifname);
+    if (!e.ok) {
+      env.stderr(`wgjs uci-sync: ${e.error}\n`);
+      return 1;
+    }
+    env.stdout(e.env.map((v) => `${v}\n`).join(''));
+    return 0;
   }
   const r = planInterface(loaded.pkg, ifname, { resolve: (h) => env.resolve(h), random: env.random });
   if (!r.ok) {

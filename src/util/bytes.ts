@@ -130,6 +130,7 @@ export function writeU32BE(b: Uint8Array, o: number, v: number): void {
 export function readU64LE(b: Uint8Array, o: number): number {
   const lo = readU32LE(b, o);
   const hi = readU32LE(b, o + 4);
+  if (hi === 0) return lo; // an int32 for counters below 2^31: integer fast paths in QuickJS
   if (hi >= 0x200000) return Infinity;
   return hi * 4294967296 + lo;
 }

@@ -2,6 +2,10 @@
 # npm run bench: figures measured in one run on this machine, wgjs next to two wireguard-go builds:
 # Debian bookworm's (/usr/bin/wireguard-go, no offloads) and Debian sid's (TUN TSO/GRO, UDP
 # GSO/GRO; fetched into .cache/ by test/bench/wggo-sid.sh, skipped if it cannot be fetched).
+# wgjs is measured twice: with its offloads (the default environment: TUN vnet header TSO/GRO,
+# USO, UDP GSO/GRO as far as the kernel allows) and with WGJS_OFFLOAD=0 in its environment
+# ("wgjs offloads off"; TCP throughput and CPU per GB only). Each wgjs daemon of the TCP pairs
+# runs with LOG_LEVEL=verbose into its log so that its `offloads:` start line can be shown.
 #   - iperf3 TCP throughput through a pair of each, both directions (A->B and B->A)
 #   - iperf3 UDP, 64-byte datagrams at full offered rate: packets/s received and loss
 #   - daemon CPU seconds (utime+stime of both daemons) per GB carried over each TCP run
@@ -13,6 +17,7 @@
 # shared, so absolute figures move from run to run). Reported, never asserted: exits 0 unless it
 # cannot run at all. Needs root (namespaces).
 #   BENCH_SECONDS   seconds per iperf3 run (default 10)
+#   BENCH_OFFLOADS  both (default): wgjs with and without offloads; on: only the default run
 #   WGJS_BIN        the wgjs binary (default build/<host>/wgjs, built if missing)
 #   WGGO_BOOKWORM   bookworm's wireguard-go (default /usr/bin/wireguard-go)
 #   WGGO_SID        sid's wireguard-go (default: fetched/cached by test/bench/wggo-sid.sh;
@@ -45,11 +50,17 @@ SID=${WGGO_SID:-}
 if [ "$SID" = none ]; then SID=""
 elif [ -z "$SID" ]; then SID=$(bash test/bench/wggo-sid.sh) || SID=""; fi
 IMPLS=(wgjs)
+BENCH_OFFLOADS=${BENCH_OFFLOADS:-both}
+[ "$BENCH_OFFLOADS" = on ] || IMPLS+=(wgjs_off)
 if [ -x "$WGGO_BOOKWORM" ]; then IMPLS+=(bookworm); else echo "bench: no bookworm wireguard-go at $WGGO_BOOKWORM"; fi
 if [ -n "$SID" ] && [ -x "$SID" ]; then IMPLS+=(sid)
 else echo "bench: Debian sid's wireguard-go could not be fetched: measuring wgjs and bookworm's only"; SID=""; fi
-declare -A NAME=([wgjs]="wgjs" [bookworm]="bookworm wg-go" [sid]="sid wg-go")
-declare -A BIN=([wgjs]="$WGJS" [bookworm]="$WGGO_BOOKWORM" [sid]="$SID")
+declare -A NAME=([wgjs]="wgjs" [wgjs_off]="wgjs offl. off" [bookworm]="bookworm wg-go" [sid]="sid wg-go")
+declare -A BIN=([wgjs]="$WGJS" [wgjs_off]="$WGJS" [bookworm]="$WGGO_BOOKWORM" [sid]="$SID")
+# MAIN: the implementations of every figure; wgjs_off (same binary, WGJS_OFFLOAD=0) only gets
+# the TCP pair (throughput and CPU per GB)
+MAIN=()
+for impl in "${IMPLS[@]}"; do [ "$impl" = wgjs_off ] || MAIN+=("$impl"); done
 VER_JS=$("$WGJS" --version 2>&1 | head -n1)
 VER_JS_GIT=$(git describe --always --dirty 2>/dev/null || echo "?")
 VER_BW=$("$WGGO_BOOKWORM" --version 2>/dev/null | head -n1)
@@ -71,17 +82,21 @@ echo "  machine:         $MACHINE; BENCH_SECONDS=$SECS"
 # R[figure,impl] = value (n/a when not measured)
 declare -A R
 
-# bstart IMPL NS IFNAME : starts one daemon in the foreground, sets LASTPID, waits for its socket.
-# (BENCH_OFFLOADS=on|off, later: wgjs's offload switch goes into wgjs's environment here.)
+# bstart IMPL NS IFNAME [LOGLEVEL] : starts one daemon in the foreground (LOG_LEVEL=LOGLEVEL,
+# default error, into build/test-logs/IFNAME.IMPL.log), sets LASTPID and LASTLOG, waits for its
+# socket. wgjs_off is wgjs with WGJS_OFFLOAD=0 in its environment; wgjs gets the environment of
+# this script as it is (no WGJS_* switch set: every offload the kernel accepts).
 bstart() {
-  local impl=$1 n=$2 ifn=$3 log="$ROOTDIR/build/test-logs/$3.$1.log" i
+  local impl=$1 n=$2 ifn=$3 lvl=${4:-error} log="$ROOTDIR/build/test-logs/$3.$1.log" i
   mkdir -p "$ROOTDIR/build/test-logs"
   IFS_CREATED+=("$ifn")
   case $impl in
-    wgjs) ip netns exec "$n" env LOG_LEVEL=error "$WGJS" -f "$ifn" >"$log" 2>&1 & ;;
+    wgjs) ip netns exec "$n" env LOG_LEVEL="$lvl" "$WGJS" -f "$ifn" >"$log" 2>&1 & ;;
+    wgjs_off) ip netns exec "$n" env LOG_LEVEL="$lvl" WGJS_OFFLOAD=0 "$WGJS" -f "$ifn" >"$log" 2>&1 & ;;
     bookworm|sid) ip netns exec "$n" env LOG_LEVEL=error "${BIN[$impl]}" -f "$ifn" >"$log" 2>&1 & ;;
   esac
   LASTPID=$!
+  LASTLOG=$log
   PIDS+=("$LASTPID")
   for i in $(seq 1 200); do
     [ -S "/var/run/wireguard/$ifn.sock" ] && ip -n "$n" link show "$ifn" >/dev/null 2>&1 && return 0
@@ -93,14 +108,16 @@ bstart() {
 }
 
 # pair IMPL IDX : namespaces A and B joined by a veth (10.IDX.0.1/.2), a daemon in each, tunnel
-# 10.210.IDX.1 <-> .2; records PA/PB (daemon pids), NA/NB, and the `wg set` -> first ping time.
-declare -A NA NB PA PB TB
+# 10.210.IDX.1 <-> .2; records PA/PB (daemon pids), NA/NB, LA/LB (wgjs: the daemons' logs, at
+# LOG_LEVEL=verbose for the offloads line), and the `wg set` -> first ping time.
+declare -A NA NB PA PB TB LA LB
 pair() {
-  local impl=$1 i=$2 a b fa fb ka kb t0
+  local impl=$1 i=$2 a b fa fb ka kb t0 lvl=error
+  case $impl in wgjs|wgjs_off) lvl=verbose ;; esac
   a=$(ns "a$i") && b=$(ns "b$i") && link "$a" "$b" "$i" || return 1
   fa="ba$TAG$i"; fb="bb$TAG$i"
-  bstart "$impl" "$a" "$fa" || return 1; PA[$impl]=$LASTPID
-  bstart "$impl" "$b" "$fb" || return 1; PB[$impl]=$LASTPID
+  bstart "$impl" "$a" "$fa" "$lvl" || return 1; PA[$impl]=$LASTPID; LA[$impl]=$LASTLOG
+  bstart "$impl" "$b" "$fb" "$lvl" || return 1; PB[$impl]=$LASTPID; LB[$impl]=$LASTLOG
   NA[$impl]=$a; NB[$impl]=$b; TB[$impl]=10.210.$i.2
   ka=$(genkey); kb=$(genkey)
   t0=$(now_ms)
@@ -193,6 +210,10 @@ udp() { # udp IMPL : 64-byte datagrams A -> B, offered as fast as the client can
   fi
 }
 
+# offl LOG : the `offloads:` start line of a wgjs log, from "offloads:" on ("" if absent)
+offl() { sed -n 's/^.*\(offloads: .*\)$/\1/p' "$1" 2>/dev/null | head -n1; }
+declare -A OFFL
+
 # ---------------------------------------------------------------- pairs
 echo "== pairs (wg set -> first ping reply)"
 UP=()
@@ -203,13 +224,25 @@ for impl in "${IMPLS[@]}"; do
   idx=$((idx + 1))
 done
 
+echo "== wgjs offloads (the daemons' start line, LOG_LEVEL=verbose)"
+for impl in wgjs wgjs_off; do
+  [ -n "${LA[$impl]:-}" ] || continue
+  la=$(offl "${LA[$impl]}"); lb=$(offl "${LB[$impl]:-}")
+  OFFL[$impl]=${la:-"no offloads: line in the log (a binary without the offload switches?)"}
+  printf '  %-15s A: %s\n' "${NAME[$impl]}" "${OFFL[$impl]}"
+  [ "$lb" = "$la" ] || printf '  %-15s B: %s\n' "${NAME[$impl]}" "$(na "$lb")"
+  if [ "$impl" = wgjs_off ] && [ -n "$la" ] && [ "$la" != "offloads: tun-tso=off tun-uso=off udp-gso=off udp-gro=off" ]; then
+    echo "  warning: WGJS_OFFLOAD=0 did not switch every offload off"
+  fi
+done
+
 echo "== TCP throughput (iperf3, ${SECS}s per run, tunnel MTU 1420; ab = A->B, ba = B->A via -R)"
 for dir in ab ba; do
   for impl in "${UP[@]}"; do tcp "$impl" "$dir"; done
 done
 
 echo "== UDP 64-byte datagrams (iperf3 -u -l 64 -b 0, ${SECS}s, A->B)"
-for impl in "${UP[@]}"; do udp "$impl"; done
+for impl in "${UP[@]}"; do [ "$impl" = wgjs_off ] || udp "$impl"; done
 
 # ---------------------------------------------------------------- memory and 1,000 peers
 echo "== memory and 1,000 peers"
@@ -227,13 +260,13 @@ chmod 600 "$conf"
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 declare -A MP MF
 port=51990
-for impl in "${IMPLS[@]}"; do
+for impl in "${MAIN[@]}"; do
   MF[$impl]="bm$TAG${impl:0:1}"
   bstart "$impl" "$M" "${MF[$impl]}" && MP[$impl]=$LASTPID
 done
 sleep 0.5
 for impl in "${!MP[@]}"; do R[rss_idle,$impl]=$(rss_kb "${MP[$impl]}"); done
-for impl in "${IMPLS[@]}"; do
+for impl in "${MAIN[@]}"; do
   [ -n "${MP[$impl]:-}" ] || continue
   port=$((port + 1))
   sed "s/^ListenPort = .*/ListenPort = $port/" "$conf" >"$conf.$impl"; chmod 600 "$conf.$impl"
@@ -242,7 +275,7 @@ for impl in "${IMPLS[@]}"; do
   else echo "  ${NAME[$impl]}: setconf of 1,000 peers failed"; fi
 done
 sleep 0.5
-for impl in "${IMPLS[@]}"; do
+for impl in "${MAIN[@]}"; do
   [ -n "${MP[$impl]:-}" ] || continue
   R[rss_full,$impl]=$(rss_kb "${MP[$impl]}")
   n=$(nsx "$M" "$WG" show "${MF[$impl]}" peers 2>/dev/null | wc -l)
@@ -277,11 +310,15 @@ ratio() { # ratio A B -> A/B to 3 significant digits, or n/a
     if (a ~ /^-?[0-9.]+$/ && b ~ /^-?[0-9.]+$/ && b + 0 != 0) printf "%.3g", a / b; else printf "n/a" }'
 }
 cell() { na "${R[$1,$2]:-}"; }
+# figures measured for wgjs with offloads off too (the others: "-" in that column)
+OFF_ROWS=" tcp_ab tcp_ba cpu_ab cpu_ba "
 row() { # row KEY LABEL [noratio]
-  local k=$1 l=$2 r1 r2
+  local k=$1 l=$2 r1 r2 r3 off
   r1=$(ratio "${R[$k,wgjs]:-}" "${R[$k,bookworm]:-}"); r2=$(ratio "${R[$k,wgjs]:-}" "${R[$k,sid]:-}")
-  [ -z "${3:-}" ] || { r1=-; r2=-; }
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$l" "$(cell "$k" wgjs)" "$(cell "$k" bookworm)" "$(cell "$k" sid)" "$r1" "$r2"
+  r3=$(ratio "${R[$k,wgjs_off]:-}" "${R[$k,sid]:-}"); off=$(cell "$k" wgjs_off)
+  if [[ "$OFF_ROWS" != *" $k "* ]] || [ "$BENCH_OFFLOADS" = on ]; then off=-; r3=-; fi
+  [ -z "${3:-}" ] || { r1=-; r2=-; r3=-; }
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$l" "$(cell "$k" wgjs)" "$off" "$(cell "$k" bookworm)" "$(cell "$k" sid)" "$r1" "$r2" "$r3"
 }
 # handshake.sh keys naming an implementation (a wgjs / bookworm / sid token, e.g. hs_per_s_wgjs)
 # go into the main table, grouped by the rest of the key; the others get a table of their own
@@ -309,9 +346,13 @@ done
   echo "iperf3 ${SECS}s per run through a pair of daemons in two network namespaces joined by a veth; A->B: iperf3"
   echo "client in A, B->A: iperf3 -R. CPU: utime+stime of both daemons over the run, per 10^9 bytes (TCP) or per"
   echo "datagram received (UDP; the iperf3 client offering 64 B datagrams as fast as it can shares the 2 cores)."
+  echo "wgjs: offloads on (default environment); wgjs offloads off: the same binary with WGJS_OFFLOAD=0. Start lines:"
   echo
-  echo "| figure | wgjs | bookworm wg-go | sid wg-go | wgjs/bookworm | wgjs/sid |"
-  echo "|---|---|---|---|---|---|"
+  [ -n "${OFFL[wgjs]:-}" ] && echo "- wgjs: \`${OFFL[wgjs]}\`"
+  [ -n "${OFFL[wgjs_off]:-}" ] && echo "- wgjs offloads off: \`${OFFL[wgjs_off]}\`"
+  echo
+  echo "| figure | wgjs | wgjs offloads off | bookworm wg-go | sid wg-go | wgjs/bookworm | wgjs/sid | wgjs off/sid |"
+  echo "|---|---|---|---|---|---|---|---|"
   row tcp_ab "TCP A->B (Mbit/s)"
   row tcp_ba "TCP B->A (Mbit/s)"
   row udp_pps "UDP 64 B datagrams received (pkt/s)"

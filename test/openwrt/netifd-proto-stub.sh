@@ -1,8 +1,9 @@
 # A recording stand-in for netifd's /lib/netifd/netifd-proto.sh, for running proto handlers
 # outside OpenWrt (test/openwrt/proto.sh). Every proto_* call appends one line to $PROTO_CALLS:
 # the function name and its arguments separated by single spaces. proto_run_command starts the
-# command in the background as netifd would (pid in $PROTO_STATE/<interface>.task) and
-# proto_kill_command stops it. `sh handler.sh PROTO dump` prints what init_config declared.
+# command in the background as netifd would (pid in $PROTO_STATE/<interface>.task), with the
+# VAR=value entries given to proto_export before it added to its environment (and nothing else
+# of the stub's bookkeeping), and proto_kill_command stops it. `sh handler.sh PROTO dump` prints what init_config declared.
 # shellcheck shell=dash disable=SC2317,SC2034
 
 : "${PROTO_CALLS:?}" "${PROTO_STATE:?}"
@@ -34,11 +35,29 @@ proto_block_restart() { _rec proto_block_restart "$@"; }
 proto_setup_failed() { _rec proto_setup_failed "$@"; }
 proto_set_available() { _rec proto_set_available "$@"; }
 
+# as netifd-proto.sh: each entry kept in a variable VAR<n>, their names in _EXPORT_VARS
+proto_export() {
+	local var="VAR${_EXPORT_VAR:-0}"
+	_rec proto_export "$@"
+	_EXPORT_VAR=$((${_EXPORT_VAR:-0} + 1))
+	export -- "$var=$1"
+	_EXPORT_VARS="${_EXPORT_VARS:+$_EXPORT_VARS }$var"
+}
+
 proto_run_command() {
 	local interface="$1"
 	_rec proto_run_command "$@"
 	shift
-	"$@" </dev/null >>"$PROTO_STATE/$interface.task.log" 2>&1 &
+	(
+		for var in $_EXPORT_VARS; do
+			eval "entry=\${$var}"
+			unset "$var"
+			# shellcheck disable=SC2163,SC2154 # assigned by the eval; exports the variable named in the entry (VAR=value)
+			export -- "$entry"
+		done
+		unset entry var
+		exec "$@" </dev/null >>"$PROTO_STATE/$interface.task.log" 2>&1
+	) &
 	echo "$!" >"$PROTO_STATE/$interface.task"
 }
 
@@ -64,6 +83,8 @@ init_proto() {
 			}
 			;;
 		setup | teardown | renew)
+			_EXPORT_VAR=0
+			_EXPORT_VARS=
 			interface="$3"
 			data="$4"
 			ifname="$5"

@@ -23,6 +23,7 @@ check() { # check NAME COMMAND...: passes when COMMAND succeeds
 }
 has_line() { grep -qxF -- "$2" "$1"; }
 no_line() { ! grep -qxF -- "$2" "$1"; }
+no_line_re() { ! grep -q -- "$2" "$1"; }
 contains() { [[ "$1" == *"$2"* ]]; }
 
 cleanup() {
@@ -68,6 +69,8 @@ exec /bin/sleep 0.05
 EOF
 chmod +x "$T"/bin/*
 
+# the offload switches reach the daemon only through the handler (none inherited from here)
+unset WGJS_OFFLOAD WGJS_TUN_TSO WGJS_TUN_USO WGJS_UDP_GSO WGJS_UDP_GRO
 export PATH="$T/bin:$PATH" WGJS FAKE_ROOT="$T/root" PROTO_CALLS="$T/calls" PROTO_STATE="$T/state"
 export WGJS_RUN_DIR="$T/run" WGJS_SYS_NET="$T/sys" WGJS_READY_WAIT=60
 if [ "$FAKE" = 0 ]; then unset WGJS_RUN_DIR WGJS_SYS_NET; export WGJS_UCI_CONFIG="$T/root/network"; fi
@@ -85,6 +88,20 @@ reset_world() {
 
 handler() { # handler SHELL CMD IFNAME: runs the handler as netifd does (cwd /lib/netifd/proto)
   (cd "$T/lib/netifd/proto" && "$1" "$HANDLER" wgjs "$2" "$3" '{}' "$3")
+}
+
+# set_iface_option OPTION VALUE: adds `option OPTION 'VALUE'` to the interface section wg0
+set_iface_option() {
+  sed -i "s/^\toption tunlink 'wan'\$/&\n\toption $1 '$2'/" "$T/root/network"
+  grep -qxF "	option $1 '$2'" "$T/root/network"
+}
+
+# daemon_env IFNAME: the offload switches in the environment of the running daemon (sorted)
+daemon_env() {
+  local pid
+  pid=$(cat "$T/state/$1.task" 2>/dev/null) || return 1
+  tr '\0' '\n' <"/proc/$pid/environ" | grep -E '^WGJS_(OFFLOAD|TUN_TSO|TUN_USO|UDP_GSO|UDP_GRO)=' | sort
+  return 0
 }
 
 wait_for() { # wait_for SECONDS COMMAND...
@@ -106,7 +123,7 @@ for SH in $SHELLS; do
   reset_world
   out=$(cd "$T/lib/netifd/proto" && runsh "$HANDLER" wgjs dump)
   check "[$SH] dump: name" grep -qx 'name=wgjs' <<<"$out"
-  check "[$SH] dump: every option declared" grep -qx 'config=string:private_key int:listen_port int:mtu string:fwmark array:addresses array:ip6prefix boolean:nohostroute string:tunlink ' <<<"$out"
+  check "[$SH] dump: every option declared" grep -qx 'config=string:private_key int:listen_port int:mtu string:fwmark array:addresses array:ip6prefix boolean:nohostroute string:tunlink string:offload string:tun_tso string:tun_uso string:udp_gso string:udp_gro ' <<<"$out"
   check "[$SH] dump: no_device, available, renew handler" grep -qx 'no_device=1 available=1 renew_handler=1 no_proto_task=0' <<<"$out"
 
   # setup
@@ -132,10 +149,14 @@ EOF
   check "[$SH] setup: netifd calls in order" diff -u "$T/expect" "$T/calls"
   check "[$SH] setup: MTU set on the device" has_line "$T/root/calls" "ip link set dev wg0 mtu 1380"
   check "[$SH] setup: daemon running" [ -S "${WGJS_RUN_DIR:-/var/run/wireguard}/wg0.sock" ]
+  check "[$SH] setup: offload options unset: nothing exported" no_line_re "$T/calls" '^proto_export'
+  check "[$SH] setup: offload options unset: no switch in the daemon's environment" [ -z "$(daemon_env wg0)" ]
+  check "[$SH] setup: the daemon's environment is readable" [ -r "/proc/$(cat "$T/state/wg0.task")/environ" ]
   check "[$SH] setup: skipped peers logged" grep -q "^logger -t wgjs wg0: network.@wireguard_wg0\[1\] (cfg[0-9a-f]*) 'Laptop (disabled)': disabled, skipped$" "$T/root/log"
   check "[$SH] setup: unresolved name logged" grep -q "'Phone': endpoint_host 'unresolvable.example' did not resolve" "$T/root/log"
   if [ "$FAKE" = 1 ]; then
-    check "[$SH] setup: one uci-sync call" [ "$(grep -c '^wgjs uci-sync' "$T/root/calls")" = 1 ]
+    check "[$SH] setup: uci-sync --env before the daemon, then one full uci-sync" \
+      diff <(printf 'wgjs uci-sync --env wg0\nwgjs -f wg0\nwgjs uci-sync wg0\n') <(grep '^wgjs ' "$T/root/calls")
     check "[$SH] setup: peers applied" [ "$(grep -c '^public_key=' "$T/root/wg0.sets")" = 3 ]
     check "[$SH] setup: no helper process beside the daemon (it re-resolves names itself)" [ -z "$(ls "$T/run" | grep -v '\.sock$')" ]
   fi
@@ -173,6 +194,39 @@ EOF
   handler runsh setup wg0
   check "[$SH] invalid setup: exit non-zero" [ $? != 0 ]
   check "[$SH] invalid setup: error, restart blocked, failed" diff <(printf 'proto_run_command wg0 %s -f wg0\nproto_notify_error wg0 INVALID_CONFIG\nproto_block_restart wg0\nproto_setup_failed wg0\n' "$WGJS") "$T/calls"
+
+  # offload options -> the daemon's environment (netifd's proto_export before proto_run_command)
+  for pair in offload:WGJS_OFFLOAD tun_tso:WGJS_TUN_TSO tun_uso:WGJS_TUN_USO udp_gso:WGJS_UDP_GSO udp_gro:WGJS_UDP_GRO; do
+    opt=${pair%%:*} var=${pair#*:}
+    reset_world
+    set_iface_option "$opt" 0 || not_ok "[$SH] $opt: fixture edit"
+    handler runsh setup wg0
+    check "[$SH] option $opt '0': setup exit 0" [ $? = 0 ]
+    check "[$SH] option $opt '0': $var=0 exported, then the daemon started" \
+      diff <(printf 'proto_export %s=0\nproto_run_command wg0 %s -f wg0\n' "$var" "$WGJS") <(head -n 2 "$T/calls")
+    check "[$SH] option $opt '0': the daemon's environment has $var=0 and no other switch" \
+      diff <(printf '%s=0\n' "$var") <(daemon_env wg0)
+  done
+  reset_world
+  { set_iface_option offload yes && set_iface_option udp_gro off && set_iface_option tun_uso 'disabled' && set_iface_option tun_tso on; } ||
+    not_ok "[$SH] several offload options: fixture edit"
+  handler runsh setup wg0
+  check "[$SH] offload options as yes/off/disabled/on: setup exit 0" [ $? = 0 ]
+  check "[$SH] offload options as yes/off/disabled/on: only the ones off exported" \
+    diff <(printf 'proto_export WGJS_TUN_USO=0\nproto_export WGJS_UDP_GRO=0\nproto_run_command wg0 %s -f wg0\n' "$WGJS") <(head -n 3 "$T/calls")
+  check "[$SH] offload options as yes/off/disabled/on: the daemon's environment" \
+    diff <(printf 'WGJS_TUN_USO=0\nWGJS_UDP_GRO=0\n') <(daemon_env wg0)
+  for opt in offload udp_gso; do
+    reset_world
+    set_iface_option "$opt" maybe || not_ok "[$SH] $opt: fixture edit"
+    handler runsh setup wg0
+    check "[$SH] option $opt 'maybe': setup exit non-zero" [ $? != 0 ]
+    check "[$SH] option $opt 'maybe': invalid config, restart blocked, failed, no daemon started" \
+      diff <(printf 'proto_notify_error wg0 INVALID_CONFIG\nproto_block_restart wg0\nproto_setup_failed wg0\n') "$T/calls"
+    check "[$SH] option $opt 'maybe': the reason logged" has_line "$T/root/log" "logger -t wgjs wg0: wgjs uci-sync: network.wg0.$opt: not a boolean: 'maybe' (use 0 or 1)"
+    check "[$SH] option $opt 'maybe': no daemon, nothing applied" \
+      bash -c '[ ! -e "$1" ] && [ ! -e "$2" ]' _ "${WGJS_RUN_DIR:-/var/run/wireguard}/wg0.sock" "$T/root/wg0.sets"
+  done
 
   # generated private key is stored
   reset_world

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { planInterface, peerSectionsByKey, splitItems, validHostname, wgjsInterfaces, type PlanOptions } from '../../src/openwrt/network.ts';
+import { interfaceDaemonEnv, OFFLOAD_OPTIONS, planInterface, peerSectionsByKey, splitItems, validHostname, wgjsInterfaces, type PlanOptions } from '../../src/openwrt/network.ts';
 import { parseUci, type UciPackage } from '../../src/openwrt/uci.ts';
 import { formatSetBody, parseSet } from '../../src/uapi/set.ts';
 import { fromBase64, toBase64, toHex } from '../../src/util/bytes.ts';
@@ -201,6 +201,37 @@ t('invalid values: an error naming the section and option, nothing applied', () 
   assert.is(planError(NETWORK_WG0, 'wg7'), 'network.wg7: no such interface section');
   assert.is(planError(NETWORK_WG0, 'wan'), "network.wan.proto: is 'dhcp', not 'wgjs'");
   assert.match(planError("config interface 'wireguard_tunnel0'\n\toption proto 'wgjs'\n", 'wireguard_tunnel0'), /must be 1\.\.15 characters/);
+});
+
+t('offload options: unset = no environment; each one off sets its own variable', () => {
+  assert.equal(plan(NETWORK_WG0).daemonEnv, []);
+  const expect: Record<string, string> = { offload: 'WGJS_OFFLOAD', tun_tso: 'WGJS_TUN_TSO', tun_uso: 'WGJS_TUN_USO', udp_gso: 'WGJS_UDP_GSO', udp_gro: 'WGJS_UDP_GRO' };
+  assert.equal(OFFLOAD_OPTIONS.map(([o, e]) => [o, e]), Object.entries(expect));
+  const withOpts = (lines: string) => NETWORK_WG0.replace("\toption tunlink 'wan'\n", `\toption tunlink 'wan'\n${lines}`);
+  for (const [option, name] of Object.entries(expect)) {
+    for (const off of ['0', 'no', 'off', 'false', 'disabled', 'OFF']) {
+      assert.equal(plan(withOpts(`\toption ${option} '${off}'\n`)).daemonEnv, [`${name}=0`], `${option} ${off}`);
+    }
+    for (const on of ['1', 'yes', 'on', 'true', 'enabled']) {
+      assert.equal(plan(withOpts(`\toption ${option} '${on}'\n`)).daemonEnv, [], `${option} ${on}`);
+    }
+    assert.match(planError(withOpts(`\toption ${option} 'maybe'\n`)), new RegExp(`^network\\.wg0\\.${option}: not a boolean: 'maybe' \\(use 0 or 1\\)$`));
+    assert.match(planError(withOpts(`\tlist ${option} '0'\n`)), new RegExp(`^network\\.wg0\\.${option}: must be a single value, not a list$`));
+  }
+  const all = withOpts("\toption udp_gro '0'\n\toption offload '0'\n\toption tun_uso 'no'\n\toption tun_tso '1'\n");
+  assert.equal(plan(all).daemonEnv, ['WGJS_OFFLOAD=0', 'WGJS_TUN_USO=0', 'WGJS_UDP_GRO=0']);
+});
+
+t('interfaceDaemonEnv: only the offload options, checked without the rest', () => {
+  const pkg = (text: string) => pkgOf(text);
+  assert.equal(interfaceDaemonEnv(pkg(NETWORK_WG0), 'wg0'), { ok: true, env: [] });
+  // other invalid values are not its business (the full sync reports them)
+  const otherBad = NETWORK_WG0.replace("option listen_port '51820'", "option listen_port 'x'").replace("option tunlink 'wan'", "option tunlink 'wan'\n\toption udp_gso 'off'");
+  assert.equal(interfaceDaemonEnv(pkg(otherBad), 'wg0'), { ok: true, env: ['WGJS_UDP_GSO=0'] });
+  assert.equal(interfaceDaemonEnv(pkg(NETWORK_WG0.replace("option tunlink 'wan'", "option tunlink 'wan'\n\toption offload '2'")), 'wg0'),
+    { ok: false, error: "network.wg0.offload: not a boolean: '2' (use 0 or 1)" });
+  assert.equal(interfaceDaemonEnv(pkg(NETWORK_WG0), 'wg7'), { ok: false, error: 'network.wg7: no such interface section' });
+  assert.equal(interfaceDaemonEnv(pkg(NETWORK_WG0), 'wan'), { ok: false, error: "network.wan.proto: is 'dhcp', not 'wgjs'" });
 });
 
 t('helpers: splitItems, validHostname, wgjsInterfaces, peerSectionsByKey', () => {

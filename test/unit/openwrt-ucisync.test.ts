@@ -119,8 +119,33 @@ t('--endpoints: still unresolvable -> retry line, nothing sent', () => {
   assert.equal(w.servers.wg0!.sets, []);
 });
 
+t('--env: the daemon environment from the offload options, nothing else done', () => {
+  const none = run(['--env', 'wg0'], { servers: {} });
+  assert.is(none.code, 0, none.w.err);
+  assert.is(none.w.out, '');
+  assert.is(none.w.err, '');
+  const files = { '/etc/config/network': NETWORK_WG0.replace("option tunlink 'wan'", "option tunlink 'wan'\n\toption offload '0'\n\toption udp_gro 'no'") };
+  const off = run(['--env', 'wg0'], { files, servers: {} });
+  assert.is(off.code, 0, off.w.err);
+  assert.is(off.w.out, 'WGJS_OFFLOAD=0\nWGJS_UDP_GRO=0\n');
+  // no key is generated and no name resolved: the daemon is not running yet
+  const gen = { '/etc/config/network': NETWORK_WG0.replace("option private_key 'IDA7RlFcZ3J9iJOeqbS/ytXg6/YBDBciLThDTllkb3o='", "option private_key 'generate'") };
+  const g = run(['--env', 'wg0'], { files: gen, servers: {} });
+  assert.is(g.code, 0);
+  assert.is(g.w.out, '');
+  const bad = run(['--env', 'wg0'], { files: { '/etc/config/network': NETWORK_WG0.replace("option tunlink 'wan'", "option tunlink 'wan'\n\toption tun_tso 'maybe'") }, servers: {} });
+  assert.is(bad.code, 1);
+  assert.is(bad.w.err, "wgjs uci-sync: network.wg0.tun_tso: not a boolean: 'maybe' (use 0 or 1)\n");
+  assert.is(bad.w.out, '');
+  // the full sync refuses the bad value too, before contacting the daemon
+  const full = run(['wg0'], { files: { '/etc/config/network': NETWORK_WG0.replace("option tunlink 'wan'", "option tunlink 'wan'\n\toption udp_gso 'maybe'") } });
+  assert.is(full.code, 1);
+  assert.match(full.w.err, /network\.wg0\.udp_gso: not a boolean: 'maybe'/);
+  assert.equal(full.w.servers.wg0!.sets, []);
+});
+
 t('usage errors: exit 2', () => {
-  for (const args of [[], ['--bogus', 'wg0'], ['wg0', 'wg1']]) {
+  for (const args of [[], ['--bogus', 'wg0'], ['wg0', 'wg1'], ['--env', '--endpoints', 'wg0']]) {
     const { code, w } = run(args);
     assert.is(code, 2, args.join(' '));
     assert.match(w.err, /^Usage: wgjs uci-sync/);

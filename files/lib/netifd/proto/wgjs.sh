@@ -10,6 +10,9 @@
 # resolve yet, or whose address changes later, are followed by the daemon itself (it re-reads
 # this UCI file and re-resolves endpoint_host names; on a change it asks netifd for a renew so
 # the host routes follow).
+# Offloads: the interface options offload, tun_tso, tun_uso, udp_gso and udp_gro (UCI booleans,
+# unset = on) become the daemon's environment (WGJS_OFFLOAD=0, WGJS_TUN_TSO=0, ...) when netifd
+# starts it; they are read once at start, and netifd restarts the interface when one changes.
 
 WGJS=${WGJS:-/usr/bin/wgjs}
 WGJS_RUN_DIR=${WGJS_RUN_DIR:-/var/run/wireguard}
@@ -34,6 +37,13 @@ proto_wgjs_init_config() {
 	proto_config_add_array "ip6prefix"
 	proto_config_add_boolean "nohostroute"
 	proto_config_add_string "tunlink"
+	# offload switches: strings, so that netifd restarts the interface on any edit; the values
+	# are checked by `wgjs uci-sync --env` (UCI booleans)
+	proto_config_add_string "offload"
+	proto_config_add_string "tun_tso"
+	proto_config_add_string "tun_uso"
+	proto_config_add_string "udp_gso"
+	proto_config_add_string "udp_gro"
 	# read by netifd-proto.sh's add_protocol
 	# shellcheck disable=SC2034
 	renew_handler=1 available=1 no_device=1
@@ -97,6 +107,28 @@ wgjs_sync() {
 	return 0
 }
 
+# wgjs_env CONFIG: the offload options as daemon environment (proto_export, passed on by
+# proto_run_command); fails with the reason logged when an option has a bad value
+wgjs_env() {
+	local config="$1" out rc line
+	out=$("$WGJS" uci-sync ${WGJS_UCI_CONFIG:+--config "$WGJS_UCI_CONFIG"} --env "$config" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		wgjs_log "$config: $out"
+		return "$rc"
+	fi
+	for line in $out; do
+		case "$line" in
+			WGJS_*=0) proto_export "$line" ;;
+			*)
+				wgjs_log "$config: unexpected output of wgjs uci-sync --env: $line"
+				return 2
+				;;
+		esac
+	done
+	return 0
+}
+
 proto_wgjs_setup() {
 	local config="$1" rc
 
@@ -105,6 +137,20 @@ proto_wgjs_setup() {
 		wgjs_log "$config: interface name longer than 15 characters"
 		proto_notify_error "$config" INVALID_NAME
 		proto_block_restart "$config"
+		return 1
+	fi
+
+	# offload options: a bad value keeps the interface down (restart blocked until fixed)
+	wgjs_env "$config"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		if [ "$rc" = 1 ]; then
+			proto_notify_error "$config" INVALID_CONFIG
+			proto_block_restart "$config"
+		else
+			proto_notify_error "$config" SYNC_FAILED
+		fi
+		proto_setup_failed "$config"
 		return 1
 	fi
 
