@@ -52,6 +52,11 @@ if [ -x "build/$host/wgjs" ]; then
   stage e2e-wgquick bash test/e2e/wgquick.sh
   # handshake floods (mac1-valid from 50 sources, a replayed initiation) while peers connect and ping
   stage e2e-flood bash test/e2e/flood.sh
+  # offloads (issue 13): content-hashed TCP/UDP through wgjs<->wgjs / bookworm / sid wireguard-go,
+  # offloads on and off, refused offloads, the start line and the switches
+  stage e2e-offload bash test/e2e/offload.sh
+  # the interop suite again with every offload switched off in the wgjs daemons
+  stage e2e-interop-offload-off env WGJS_OFFLOAD=0 TAG=o$$ bash test/e2e/interop.sh
   # the same interop suite driven by wgjs's own wg-compatible CLI (a link named wg)
   ln -sf wgjs "build/$host/wg"
   stage e2e-interop-own-cli env WG="$PWD/build/$host/wg" TAG=c$$ bash test/e2e/interop.sh

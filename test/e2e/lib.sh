@@ -64,21 +64,26 @@ link() {
   ip -n "$b" link set "vb$TAG$i" up
 }
 
-# start IMPL NS IFNAME : IMPL is wgjs or wggo; waits for the UAPI socket
+# start IMPL NS IFNAME : IMPL is wgjs, wggo (wireguard-go on PATH) or sid (the binary $WGGO_SID,
+# e.g. Debian sid's from test/bench/wggo-sid.sh); waits for the UAPI socket. WGJS_ENV="VAR=VALUE ..."
+# (optional) goes into the wgjs daemon's environment only, e.g. WGJS_ENV=WGJS_OFFLOAD=0 start wgjs ...
 start() {
   local impl=$1 n=$2 ifn=$3
   local log="$ROOT/build/test-logs/$ifn.$impl.log"
   mkdir -p "$ROOT/build/test-logs"
   IFS_CREATED+=("$ifn")
+  # shellcheck disable=SC2086 # WGJS_ENV: words
   case $impl in
-    wgjs) LOG_LEVEL=${LOG_LEVEL:-verbose} ip netns exec "$n" "$WGJS" -f "$ifn" >"$log" 2>&1 & ;;
+    wgjs) LOG_LEVEL=${LOG_LEVEL:-verbose} ip netns exec "$n" env ${WGJS_ENV:-} "$WGJS" -f "$ifn" >"$log" 2>&1 & ;;
     wggo) ip netns exec "$n" env LOG_LEVEL=error wireguard-go -f "$ifn" >"$log" 2>&1 & ;;
+    sid) ip netns exec "$n" env LOG_LEVEL=error "${WGGO_SID:?WGGO_SID unset}" -f "$ifn" >"$log" 2>&1 & ;;
     *) echo "unknown impl $impl"; return 1 ;;
   esac
   PIDS+=($!)
-  local i
-  for i in $(seq 1 100); do
+  local i p=$!
+  for i in $(seq 1 200); do
     [ -S "/var/run/wireguard/$ifn.sock" ] && ip -n "$n" link show "$ifn" >/dev/null 2>&1 && return 0
+    kill -0 "$p" 2>/dev/null || break
     sleep 0.05
   done
   echo "daemon $impl $ifn did not come up:"; cat "$log"
