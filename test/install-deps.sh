@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # busybox: OpenWrt's /bin/sh is busybox ash, so test/openwrt/proto.sh runs the proto handler
 # under it as well as under dash
 PKGS="build-essential iproute2 iputils-ping iperf3 wireguard-tools wireguard-go qemu-user-static
-      binutils file python3 shellcheck procps busybox"
+      binutils file python3 shellcheck procps busybox openssl"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
