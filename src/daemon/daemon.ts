@@ -496,6 +496,9 @@ class Daemon {
       /* shutting down anyway */
     }
     this.flush();
+    const [writes, supers, segs, refused] = sys.tunStats();
+    const [, gsoSends, gsoSegs] = sys.udpGsoStats();
+    this.log.verbose(`(${this.name}) TUN writes ${writes} (super-packets ${supers} carrying ${segs} packets; refused by the kernel and sent one by one: ${refused}), UDP GSO sends ${gsoSends} carrying ${gsoSegs} datagrams`);
     const st = sys.stat(this.sockPath);
     if (st && st[1] === this.sockIno) sys.unlink(this.sockPath);
     std.exit(code);

@@ -702,6 +702,29 @@ static int32_t *cap_lens;
 static size_t cap_nlens;
 static int cap_count, cap_overflow;
 
+/* [writes, of them super-packets, segments they carried, super-packets the kernel refused] */
+static int64_t tun_stats[4];
+
+/* Writes a finished super-packet's segments one by one, each with a zero vnet header (split by
+ * the same code as a TUN read; an item that does not split is lost). */
+static void gro_write_segments(const struct item *it)
+{
+    static uint8_t seg[VNET_HDR + MAX_IP + 16];
+    struct sp s;
+    int next = 0;
+    if (sp_parse(&s, gbuf + it->at, VNET_HDR + it->len) < 0)
+        return;
+    while (next < s.nseg) {
+        size_t cur = 0;
+        int32_t off, len;
+        if (sp_emit(&s, &next, seg, sizeof(seg), &cur, &off, &len, 1, VNET_HDR, 0) != 1)
+            return;
+        memset(seg + off - VNET_HDR, 0, VNET_HDR);
+        while (write(it->fd, seg + off - VNET_HDR, (size_t)len + VNET_HDR) < 0 && errno == EINTR)
+            ;
+    }
+}
+
 static void gro_write(struct item *it)
 {
     const uint8_t *b = gbuf + it->at + (it->mode ? 0 : VNET_HDR);
@@ -718,8 +741,23 @@ static void gro_write(struct item *it)
         cap_lens[cap_count++] = (int32_t)n;
         return;
     }
-    while (write(it->fd, b, n) < 0 && errno == EINTR)
-        ;
+    for (;;) {
+        if (write(it->fd, b, n) >= 0) {
+            tun_stats[0]++;
+            if (it->nseg > 1) {
+                tun_stats[1]++;
+                tun_stats[2] += it->nseg;
+            }
+            return;
+        }
+        if (errno != EINTR)
+            break;
+    }
+    if (errno == EINVAL && it->nseg > 1) {
+        /* the kernel refused the super-packet: its segments one by one, so nothing is lost */
+        tun_stats[3]++;
+        gro_write_segments(it);
+    }
     /* other errors: the TUN is down or gone (the daemon's watchdog notices); the packet is lost */
 }
 
@@ -877,7 +915,19 @@ static JSValue js_tunFlush(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     return JS_NewInt32(ctx, n);
 }
 
+/* tunStats() -> [writes, super-packets among them, segments they carried, super-packets refused
+ * by the kernel and written segment by segment instead] */
+static JSValue js_tunStats(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    JSValue a = JS_NewArray(ctx);
+    int i;
+    for (i = 0; i < 4; i++)
+        JS_SetPropertyUint32(ctx, a, (uint32_t)i, JS_NewInt64(ctx, tun_stats[i]));
+    return a;
+}
+
 const JSCFunctionListEntry wgjs_offload_funcs[] = {
+    JS_CFUNC_DEF("tunStats", 0, js_tunStats),
     JS_CFUNC_DEF("tunOpen", 2, js_tunOpen),
     JS_CFUNC_DEF("tunOffload", 0, js_tunOffload),
     JS_CFUNC_DEF("tunReadBatch", 8, js_tunReadBatch),

@@ -44,6 +44,9 @@ declare module 'wgjs:sys' {
    *  nothing is written; the bytes write() would get are appended to capture, their lengths to
    *  capLens; returns their count (RangeError if capture is too small). */
   export function tunFlush(capture?: Uint8Array, capLens?: Int32Array): number;
+  /** Counters of tunFlush's real writes: [writes done, super-packets among them, segments those
+   *  carried, super-packets the kernel refused (EINVAL) and that went out segment by segment]. */
+  export function tunStats(): [number, number, number, number];
   export function tunSetMtu(name: string, mtu: number): void;
   /** Brings the link up (IFF_UP). */
   export function linkUp(name: string): void;
