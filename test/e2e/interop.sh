@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# wgjs <-> wgjs and wgjs <-> wireguard-go, configured with the stock `wg`: both initiator roles,
+# wgjs <-> wgjs and wgjs <-> wireguard-go (bookworm's, and sid's with its offloads), configured
+# with the stock `wg`: both initiator roles,
 # IPv4 and IPv6 inner, over IPv4 and IPv6 outer endpoints, exact transfer counters.
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -54,5 +55,16 @@ if [ $have_go = 1 ]; then
   pair wggo wgjs 6 36
 else
   nok "wireguard-go not installed (test/install-deps.sh installs it)"
+fi
+# Debian sid's wireguard-go (TUN TSO/GRO, UDP GSO/GRO of its own): both roles, both outer families
+if [ -z "${WGGO_SID:-}" ]; then WGGO_SID=$(bash "$ROOT/test/bench/wggo-sid.sh") || WGGO_SID=""; fi
+export WGGO_SID
+if [ -n "$WGGO_SID" ] && [ -x "$WGGO_SID" ]; then
+  pair wgjs sid 4 37
+  pair sid wgjs 4 38
+  pair wgjs sid 6 39
+  pair sid wgjs 6 40
+else
+  nok "Debian sid's wireguard-go could not be fetched (test/bench/wggo-sid.sh)"
 fi
 finish
