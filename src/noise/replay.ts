@@ -55,7 +55,8 @@ export class ReplayFilter {
       // time): the same computation in 32-bit integer operations, several times faster in QuickJS.
       const block = c >> 6;
       if (c > next) {
-        this.advance(next >> 6, block - (next >> 6));
+        const current = next >> 6;
+        if (block !== current) this.advance(current, block - current); // a call only per new block
         this.next = c;
       }
       const w = ((block & BLOCK_MASK) << 1) | ((c >> 5) & 1);
