@@ -45,6 +45,35 @@ export function aeadOpen(key: Uint8Array, counter: number, ad: Uint8Array | null
   }
 }
 
+/** Transport data messages opened in place, counters from their headers (see crypto.c). */
+export function transportOpen(
+  key: Uint8Array, buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number, res: Int32Array,
+): number {
+  if (start < 0 || end < start || end > offs.length || end > lens.length || end > res.length) {
+    throw new RangeError('transportOpen: bad range');
+  }
+  let good = 0;
+  for (let i = start; i < end; i++) {
+    const off = offs[i]!;
+    const len = lens[i]!;
+    res[i] = -2;
+    if (off < 0 || len < 16 + TAG || off + len > buf.length) continue;
+    const lo = (buf[off + 8]! | (buf[off + 9]! << 8) | (buf[off + 10]! << 16) | (buf[off + 11]! << 24)) >>> 0;
+    const hi = (buf[off + 12]! | (buf[off + 13]! << 8) | (buf[off + 14]! << 16) | (buf[off + 15]! << 24)) >>> 0;
+    const nonce = new Uint8Array(12);
+    nonce.set(buf.subarray(off + 8, off + 16), 4);
+    try {
+      const plain = chacha20poly1305(key, nonce).decrypt(buf.subarray(off + 16, off + len));
+      buf.set(plain, off + 16);
+    } catch {
+      continue;
+    }
+    res[i] = hi === 0 && lo < 0x80000000 ? lo : -1;
+    good++;
+  }
+  return good;
+}
+
 /** A transport data message in place: padding zeroed, header at buf[off-16], sealed (see crypto.c). */
 export function transportSeal(
   key: Uint8Array, receiver: number, counter: number, buf: Uint8Array, off: number, len: number, padded: number,

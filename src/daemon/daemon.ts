@@ -201,8 +201,7 @@ class Daemon {
   start(): void {
     const o = this.offloads;
     this.tunFd = sys.tunOpen(this.name, (o.tso ? 1 : 0) | (o.uso ? 2 : 0));
-    this.tunOut.fd = this.tunFd;
-    this.tunOut.mode = sys.tunOffload()[0];
+    this.tunOut.open(this.tunFd, sys.tunOffload()[0]);
     sys.tunSetMtu(this.name, DEFAULT_MTU);
     this.openSocket();
     const b = openBind(0, 0);
@@ -508,10 +507,15 @@ class Daemon {
 class TunOut {
   fd = -1;
   mode = 0; // sys.tunOffload()[0]: 0 plain TUN, 1 vnet header + TCP coalescing, 3 + UDP
-  write(buf: Uint8Array, off: number, len: number): void {
-    // copied into the C write queue (coalesced per flow when the TUN takes super-packets);
-    // written by flush() at the end of the callback; a TUN that is down or gone loses them
-    sys.tunQueue(this.fd, this.mode, buf, off, len);
+  /** Copies a packet into the C write queue (coalesced per flow when the TUN takes
+   *  super-packets), written by flush() at the end of the callback; a TUN that is down or gone
+   *  loses them. Until open() nothing is written. */
+  write: (buf: Uint8Array, off: number, len: number) => void = () => {};
+  open(fd: number, mode: number): void {
+    this.fd = fd;
+    this.mode = mode;
+    // the native call itself, fd and mode bound: no JS frame per packet
+    this.write = sys.tunQueue.bind(undefined, fd, mode);
   }
 }
 

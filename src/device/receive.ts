@@ -1,7 +1,7 @@
 // Receiving: dispatch by message type; handshake messages behind mac1 (and, under load, mac2 and
 // the ratelimiter); transport data decrypted in place, replay-checked after authentication,
 // source-checked against the peer's allowed IPs, then written to TUN.
-import { aeadOpen, TAG_SIZE } from '../crypto/aead.ts';
+import { aeadOpen, TAG_SIZE, transportOpen } from '../crypto/aead.ts';
 import { REJECT_AFTER_MESSAGES, REJECT_AFTER_TIME, REKEY_ON_RECEIVE_AGE } from '../noise/constants.ts';
 import { consumeInitiation, consumeResponse } from '../noise/handshake.ts';
 import type { Keypair } from '../noise/keypair.ts';
@@ -32,22 +32,58 @@ function setEndpoint(dev: Device, peer: Peer, ep: Uint8Array): void {
   }
 }
 
-/** Datagrams of one read (Device.receiveUdpBatch): transport data handled inline with the
- *  batch's clock reading, anything else as receiveUdp. */
+/** messageType's rule for transport data, without a call (the per-packet case) */
+function isTransport(buf: Uint8Array, off: number, len: number): boolean {
+  return buf[off] === MSG_TRANSPORT && len >= TRANSPORT_MIN_SIZE && buf[off + 1] === 0 && buf[off + 2] === 0 && buf[off + 3] === 0;
+}
+
+/**
+ * Datagrams of one read (Device.receiveUdpBatch), with the batch's clock reading. A run of
+ * transport messages naming the same receiver index (what UDP GRO hands over from one peer) is
+ * looked up once and opened in one native call; then each message that authenticated goes
+ * through every per-packet decision (counter, replay window, session rotation, endpoint, timers,
+ * allowed IPs) on its own. Anything else is receiveUdp's.
+ */
 export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], n: number): void {
   const now = dev.clock.now();
   const rx = dev.rxBatch;
   rx.ep = rx.epPeer = rx.srcPeer = null;
-  for (let k = 0; k < n; k++) {
+  if (dev.rxOpened.length < n) dev.rxOpened = new Int32Array(n);
+  const res = dev.rxOpened;
+  let k = 0;
+  while (k < n) {
     const off = offs[k]!;
     const len = lens[k]!;
-    if (len < 0) continue; // truncated
-    // messageType's rule for transport data, without a call: the per-packet case
-    if (buf[off] === MSG_TRANSPORT && len >= TRANSPORT_MIN_SIZE && buf[off + 1] === 0 && buf[off + 2] === 0 && buf[off + 3] === 0) {
-      receiveTransport(dev, buf, off, len, eps[src[k]!]!, now);
-    } else {
-      receiveUdp(dev, buf, off, len, eps[src[k]!]!);
+    if (len < 0) {
+      k++; // truncated
+      continue;
     }
+    if (!isTransport(buf, off, len)) {
+      receiveUdp(dev, buf, off, len, eps[src[k]!]!);
+      k++;
+      continue;
+    }
+    const r = off + TRANSPORT_RECEIVER;
+    let j = k + 1;
+    for (; j < n; j++) {
+      const o = offs[j]!;
+      const l = lens[j]!;
+      if (l < 0 || !isTransport(buf, o, l)) break;
+      if (buf[o + 4] !== buf[r] || buf[o + 5] !== buf[r + 1] || buf[o + 6] !== buf[r + 2] || buf[o + 7] !== buf[r + 3]) break;
+    }
+    const entry = dev.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
+    if (entry && entry.keypair !== null && now - entry.keypair.created < REJECT_AFTER_TIME) {
+      const kp = entry.keypair;
+      if (transportOpen(kp.recvKey, buf, offs, lens, k, j, res) > 0) {
+        for (let i = k; i < j; i++) {
+          const c = res[i]!;
+          if (c === -2) continue; // not authentic: silence
+          const o = offs[i]!;
+          authenticated(dev, entry.peer, kp, buf, o, lens[i]!, eps[src[i]!]!, c >= 0 ? c : readU64LE(buf, o + TRANSPORT_COUNTER), now);
+        }
+      }
+    }
+    k = j;
   }
 }
 
@@ -124,16 +160,16 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
   const entry = dev.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
   if (!entry || entry.keypair === null) return;
   const kp: Keypair = entry.keypair;
-  const peer = entry.peer;
-  const c = off + TRANSPORT_COUNTER;
-  const hi = (buf[c + 4]! | (buf[c + 5]! << 8) | (buf[c + 6]! << 16) | (buf[c + 7]! << 24)) >>> 0;
-  // an int below 2^31 (integer fast paths), else the exact Number, or Infinity beyond 2^53
-  const counter = hi === 0 ? (buf[c]! | (buf[c + 1]! << 8) | (buf[c + 2]! << 16) | (buf[c + 3]! << 24)) >>> 0 : readU64LE(buf, c);
+  const counter = readU64LE(buf, off + TRANSPORT_COUNTER);
   if (!(counter < REJECT_AFTER_MESSAGES) || now - kp.created >= REJECT_AFTER_TIME) return;
-  const dataOff = off + TRANSPORT_HEADER_SIZE;
-  if (!aeadOpen(kp.recvKey, counter, null, buf, dataOff, len - TRANSPORT_HEADER_SIZE)) return;
+  if (!aeadOpen(kp.recvKey, counter, null, buf, off + TRANSPORT_HEADER_SIZE, len - TRANSPORT_HEADER_SIZE)) return;
+  authenticated(dev, entry.peer, kp, buf, off, len, ep, counter, now);
+}
+
+/** A transport message of `kp` that authenticated (decrypted in place): the counter against the
+ *  limit and the replay window, then the session, endpoint, timers and the inner packet. */
+function authenticated(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number, ep: Uint8Array, counter: number, now: number): void {
   if (!kp.replay.validateCounter(counter, REJECT_AFTER_MESSAGES)) return;
-  // authenticated from here on
   const k = peer.keypairs;
   if (kp === k.next) {
     dev.dropKeypair(k.previous);
@@ -144,6 +180,7 @@ function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number
     dev.notifyHandshake(peer);
     sendStaged(dev, peer);
   }
+  const dataOff = off + TRANSPORT_HEADER_SIZE;
   // the endpoint record of this datagram's message was already applied for this peer?
   const rx = dev.rxBatch;
   if (rx.ep !== ep || rx.epPeer !== peer) {

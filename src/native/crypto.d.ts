@@ -11,6 +11,12 @@ declare module 'wgjs:crypto' {
   /** buf[off, off+len) is ciphertext || tag; on success the plaintext replaces it in place;
    *  false (buf unchanged) when the tag does not authenticate. */
   export function aeadOpen(key: Uint8Array, counter: number, ad: Uint8Array | null, buf: Uint8Array, off: number, len: number): boolean;
+  /** Transport data messages buf[offs[i] .. +lens[i]) (header + ciphertext + tag), i in
+   *  [start, end), all under `key`: each verified and decrypted in place (a forgery stays
+   *  unchanged), the counter read from its header. res[i]: the counter if authentic and < 2^31,
+   *  -1 if authentic with a larger counter (read it from the header), -2 if not authentic or
+   *  shorter than 32 bytes. Returns how many were authentic. RangeError on a bad range. */
+  export function transportOpen(key: Uint8Array, buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number, res: Int32Array): number;
   /** A transport data message in place around buf[off, off+len): padding zeroed up to `padded`,
    *  header (type 4, receiver u32 LE, counter u64 LE) at buf[off-16], sealed, tag after. */
   export function transportSeal(key: Uint8Array, receiver: number, counter: number, buf: Uint8Array, off: number, len: number, padded: number): void;

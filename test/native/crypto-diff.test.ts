@@ -79,6 +79,57 @@ t('ChaCha20-Poly1305: seal and open agree on random keys, counters, AD and lengt
   }
 });
 
+t('transportOpen: a run of transport messages (sealed by both), forgeries and short ones, counters', () => {
+  for (let round = 0; round < n(20); round++) {
+    const key = bytes(32);
+    const count = 1 + below(12);
+    const buf = new Uint8Array(count * 1600 + 64);
+    const offs = new Int32Array(count);
+    const lens = new Int32Array(count);
+    const want: number[] = [];
+    const plains: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const len = lengths(13)[below(13)]!;
+      const c = i === 3 ? 2 ** 31 + below(1000) : i === 5 ? 2 ** 40 + below(1000) : below(2 ** 31 - 1);
+      const off = 32 + i * 1600 + below(8);
+      const p = bytes(len);
+      buf.set(p, off);
+      (i & 1 ? native : ref).transportSeal(key, 77, c, buf, off, len, len);
+      offs[i] = off - 16;
+      lens[i] = 16 + len + 16;
+      plains.push(p);
+      want.push(c < 2 ** 31 ? c : -1);
+    }
+    // forge one (flip a bit in its tag or ciphertext) and cut one short
+    const forged = below(count);
+    buf[offs[forged]! + lens[forged]! - 1 - below(8)]! ^= 1 << below(8);
+    want[forged] = -2;
+    const copy = buf.slice();
+    const resN = new Int32Array(count + 2).fill(9);
+    const resR = new Int32Array(count + 2).fill(9);
+    const refBuf = buf.slice();
+    const gotN = native.transportOpen(key, buf, offs, lens, 0, count, resN);
+    const gotR = ref.transportOpen(key, refBuf, offs, lens, 0, count, resR);
+    assert.equal(Array.from(resN.subarray(0, count)), want, msg('native results'));
+    assert.equal(Array.from(resR.subarray(0, count)), want, msg('reference results'));
+    assert.is(resN[count], 9, 'nothing written beyond end');
+    assert.is(gotN, count - 1);
+    assert.is(gotR, count - 1);
+    assert.equal(Array.from(buf), Array.from(refBuf), msg('same bytes after opening'));
+    for (let i = 0; i < count; i++) {
+      const o = offs[i]! + 16;
+      if (i === forged) assert.equal(Array.from(buf.subarray(offs[i]!, offs[i]! + lens[i]!)), Array.from(copy.subarray(offs[i]!, offs[i]! + lens[i]!)), msg('forgery left unchanged'));
+      else assert.equal(Array.from(buf.subarray(o, o + plains[i]!.length)), Array.from(plains[i]!), msg(`message ${i} decrypted`));
+    }
+  }
+  const res = new Int32Array(2);
+  const key = bytes(32);
+  assert.is(native.transportOpen(key, new Uint8Array(40), Int32Array.of(0, 8), Int32Array.of(31, 32), 0, 2, res), 0);
+  assert.equal(Array.from(res), [-2, -2], 'shorter than header + tag, or not authentic');
+  assert.throws(() => native.transportOpen(key, new Uint8Array(40), Int32Array.of(0), Int32Array.of(32), 0, 2, res), RangeError);
+  assert.throws(() => ref.transportOpen(key, new Uint8Array(40), Int32Array.of(0), Int32Array.of(32), 0, 2, res), RangeError);
+});
+
 t('XChaCha20-Poly1305: both directions agree', () => {
   for (const len of lengths(n(40))) {
     const key = bytes(32);
