@@ -474,6 +474,21 @@ static JSValue js_tunOffload(JSContext *ctx, JSValueConst this_val, int argc, JS
     return a;
 }
 
+/* One read of the TUN: the byte count (0 after EINTR: try again), READ_STOP when the batch ends
+ * here (EAGAIN, or an error after `count` packets: it comes back on the next call), or -errno. */
+#define READ_STOP INT32_MIN
+static int read_tun(int fd, uint8_t *buf, size_t len, int count)
+{
+    int n = (int)read(fd, buf, len);
+    if (n >= 0)
+        return n;
+    if (errno == EINTR)
+        return 0;
+    if (errno == EAGAIN || count > 0)
+        return READ_STOP;
+    return -errno;
+}
+
 /* tunReadBatch(fd, mode, arena, offs, lens, max, headroom, tailroom) -> packets, -1 on EAGAIN */
 static JSValue js_tunReadBatch(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
@@ -496,14 +511,11 @@ static JSValue js_tunReadBatch(JSContext *ctx, JSValueConst this_val, int argc, 
             size_t need;
             if (cur + (size_t)o.headroom + MAX_IP + (size_t)o.tailroom > o.asize)
                 break;
-            n = (int)read(fd, o.arena + cur + o.headroom, MAX_IP);
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (errno == EAGAIN || count > 0)
-                    break;
-                return wgjs_throw_errno(ctx, errno, "read tun");
-            }
+            n = read_tun(fd, o.arena + cur + o.headroom, MAX_IP, count);
+            if (n == READ_STOP)
+                break;
+            if (n < 0)
+                return wgjs_throw_errno(ctx, -n, "read tun");
             if (n == 0)
                 continue;
             o.offs[count] = (int32_t)(cur + o.headroom);
@@ -514,14 +526,13 @@ static JSValue js_tunReadBatch(JSContext *ctx, JSValueConst this_val, int argc, 
             continue;
         }
         if (rlen == 0) {
-            n = (int)read(fd, rbuf, sizeof(rbuf));
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (errno == EAGAIN || count > 0)
-                    break;
-                return wgjs_throw_errno(ctx, errno, "read tun");
-            }
+            n = read_tun(fd, rbuf, sizeof(rbuf), count);
+            if (n == READ_STOP)
+                break;
+            if (n < 0)
+                return wgjs_throw_errno(ctx, -n, "read tun");
+            if (n == 0)
+                continue;
             if (n > VNET_HDR + MAX_IP || sp_parse(&rsp, rbuf, n) < 0)
                 continue; /* malformed: dropped */
             rlen = n;

@@ -129,6 +129,18 @@ wgjs_env() {
 	return 0
 }
 
+# wgjs_fail CONFIG RC: reports a failed setup to netifd. RC 1 (invalid configuration):
+# INVALID_CONFIG, and restarting is blocked until it is fixed; anything else: SYNC_FAILED.
+wgjs_fail() {
+	if [ "$2" = 1 ]; then
+		proto_notify_error "$1" INVALID_CONFIG
+		proto_block_restart "$1"
+	else
+		proto_notify_error "$1" SYNC_FAILED
+	fi
+	proto_setup_failed "$1"
+}
+
 proto_wgjs_setup() {
 	local config="$1" rc
 
@@ -144,13 +156,7 @@ proto_wgjs_setup() {
 	wgjs_env "$config"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
-		if [ "$rc" = 1 ]; then
-			proto_notify_error "$config" INVALID_CONFIG
-			proto_block_restart "$config"
-		else
-			proto_notify_error "$config" SYNC_FAILED
-		fi
-		proto_setup_failed "$config"
+		wgjs_fail "$config" "$rc"
 		return 1
 	fi
 
@@ -167,14 +173,7 @@ proto_wgjs_setup() {
 	wgjs_sync "$config"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
-		if [ "$rc" = 1 ]; then
-			# invalid configuration: restarting does not help until it is fixed
-			proto_notify_error "$config" INVALID_CONFIG
-			proto_block_restart "$config"
-		else
-			proto_notify_error "$config" SYNC_FAILED
-		fi
-		proto_setup_failed "$config"
+		wgjs_fail "$config" "$rc"
 		return 1
 	fi
 }
