@@ -3,9 +3,9 @@
 // calls the backend's primitives directly (one native call each, no wrapper): transportSeal
 // (padding, header and seal in one call) and aeadOpen with ad = null (decrypts in place, buffer
 // unchanged when the tag is wrong): no view, object or exception per packet.
-import { aeadOpen, aeadSeal, transportOpen, transportSeal } from './backend.ts';
+import { aeadOpen, aeadSeal, transportOpen, transportSeal, transportSealRun } from './backend.ts';
 
-export { aeadOpen, transportOpen, transportSeal };
+export { aeadOpen, transportOpen, transportSeal, transportSealRun };
 
 export const TAG_SIZE = 16;
 const EMPTY = new Uint8Array(0);

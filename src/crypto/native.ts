@@ -6,7 +6,7 @@ import type * as Reference from './noble.ts';
 
 export {
   aeadOpen, aeadSeal, blake2s, hmac, implementation, kdf, macCheck, macKey, macStateSize, macWrite,
-  transportOpen, transportSeal, x25519, x25519Base, xaeadOpen, xaeadSeal,
+  transportOpen, transportSeal, transportSealRun, x25519, x25519Base, xaeadOpen, xaeadSeal,
 } from 'wgjs:crypto';
 
 // compile-time check: the native module provides every primitive of the reference, same types

@@ -89,6 +89,30 @@ export function transportSeal(
   aeadSeal(key, counter, null, buf, off, padded);
 }
 
+/** transportSeal for a run of packets, counters in order (see crypto.c). */
+export function transportSealRun(
+  key: Uint8Array, receiver: number, counter: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array,
+  pads: Int32Array, start: number, end: number, dOffs: Int32Array, dLens: Int32Array,
+): void {
+  if (start < 0 || end < start || [offs, lens, pads, dOffs, dLens].some((a) => end > a.length)) {
+    throw new RangeError('transportSealRun: bad range');
+  }
+  if (!(counter >= 0 && counter <= 2 ** 53 - (end - start)) || counter !== Math.floor(counter)) {
+    throw new RangeError('transportSealRun: counter out of range');
+  }
+  for (let i = start; i < end; i++) {
+    const off = offs[i]!;
+    if (off < 16 || lens[i]! < 0 || pads[i]! < lens[i]! || off + pads[i]! + TAG > buf.length) {
+      throw new RangeError('transportSealRun: bad offsets');
+    }
+  }
+  for (let i = start; i < end; i++) {
+    transportSeal(key, receiver, counter + (i - start), buf, offs[i]!, lens[i]!, pads[i]!);
+    dOffs[i] = offs[i]! - 16;
+    dLens[i] = 16 + pads[i]! + TAG;
+  }
+}
+
 export function xaeadSeal(
   key: Uint8Array, nonce24: Uint8Array, ad: Uint8Array | null, src: Uint8Array, srcOff: number, srcLen: number,
   dst: Uint8Array, dstOff: number,

@@ -73,6 +73,15 @@ export class UdpTransport implements Transport {
       return false; // a bad range or record: nothing queued
     }
   }
+  sendRun(buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number, ep: Uint8Array): void {
+    const fd = ep[0] === 4 ? this.sockets.fd4 : ep[0] === 6 ? this.sockets.fd6 : -1;
+    if (fd < 0) return;
+    try {
+      sys.udpQueueRun(fd, buf, offs, lens, start, end, ep);
+    } catch {
+      /* a bad range or record: nothing queued */
+    }
+  }
   updateEndpoint(dst: Uint8Array, src: Uint8Array): boolean {
     return sys.epSet(dst, src);
   }

@@ -56,6 +56,10 @@ export class Device {
   readonly sendBuf = new Uint8Array(TRANSPORT_HEADER_SIZE + 65535 + 64);
   /** @internal Within one receive batch (receive.ts): what the previous packet already settled.
    *  Reset at every batch: configuration never changes in the middle of one. */
+  /** @internal send.ts: a TUN run's padded lengths and datagram ranges (grow to the largest batch) */
+  txPads = new Int32Array(128);
+  txDOffs = new Int32Array(128);
+  txDLens = new Int32Array(128);
   /** @internal receive.ts: transportOpen's per-message results (grows to the largest batch) */
   rxOpened = new Int32Array(256);
   readonly rxBatch = { ep: null as Uint8Array | null, epPeer: null as Peer | null, src4: 0, srcPeer: null as Peer | null };

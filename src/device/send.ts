@@ -1,5 +1,5 @@
 // Sending: handshake messages, keepalives, and transport data (encrypted in place).
-import { TAG_SIZE, transportSeal } from '../crypto/aead.ts';
+import { TAG_SIZE, transportSeal, transportSealRun } from '../crypto/aead.ts';
 import {
   MAX_STAGED_PACKETS, PADDING_MULTIPLE, REJECT_AFTER_MESSAGES, REJECT_AFTER_TIME,
   REKEY_AFTER_MESSAGES, REKEY_AFTER_TIME, REKEY_TIMEOUT,
@@ -167,6 +167,31 @@ export function sendPackets(dev: Device, peer: Peer, buf: Uint8Array, offs: Int3
   const transport = dev.transport;
   let data = false;
   let bytes = 0;
+  if (transport.sendRun) {
+    // the whole run in two native calls: sealed with counters in order, then queued
+    if (dev.txPads.length < end) {
+      dev.txPads = new Int32Array(end);
+      dev.txDOffs = new Int32Array(end);
+      dev.txDLens = new Int32Array(end);
+    }
+    const pads = dev.txPads;
+    for (let i = start; i < end; i++) {
+      const len = lens[i]!;
+      let padded = (len + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
+      if (padded > mtu) padded = paddedLength(len, mtu);
+      pads[i] = padded;
+      if (len > 0) data = true;
+      bytes += TRANSPORT_HEADER_SIZE + padded + TAG_SIZE;
+    }
+    transportSealRun(key, remote, kp.sendCounter, buf, offs, lens, pads, start, end, dev.txDOffs, dev.txDLens);
+    kp.sendCounter += end - start;
+    if (ep[0] !== 0) {
+      peer.txBytes += bytes;
+      transport.sendRun(buf, dev.txDOffs, dev.txDLens, start, end, ep);
+    }
+    afterSend(dev, peer, kp, now, data);
+    return;
+  }
   for (let i = start; i < end; i++) {
     const off = offs[i]!;
     const len = lens[i]!;
@@ -181,6 +206,11 @@ export function sendPackets(dev: Device, peer: Peer, buf: Uint8Array, offs: Int3
     }
   }
   peer.txBytes += bytes;
+  afterSend(dev, peer, kp, now, data);
+}
+
+/** After a run of transport messages: the timer events and the rekey check, once. */
+function afterSend(dev: Device, peer: Peer, kp: Keypair, now: number, data: boolean): void {
   timers.transportSent(peer, now);
   if (data && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, dev.jitter());
   if ((kp.isInitiator && now - kp.created >= REKEY_AFTER_TIME) || kp.sendCounter >= REKEY_AFTER_MESSAGES) {

@@ -182,6 +182,60 @@ static JSValue js_aeadOpen(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     return JS_TRUE;
 }
 
+/* transportSealRun(key, receiver, counter, buf, offs, lens, pads, start, end, dOffs, dLens): what
+ * transportSeal does, for packets i in [start, end) with counters counter, counter + 1, ... in
+ * order: packet buf[offs[i] .. +lens[i]) padded to pads[i] bytes, header at offs[i] - 16, tag
+ * after. The datagrams: dOffs[i] = offs[i] - 16, dLens[i] = 16 + pads[i] + 16. Every range is
+ * checked before anything is written. Keypair, counters and padding: TypeScript's decisions. */
+static JSValue js_transportSealRun(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    uint32_t receiver;
+    double c0;
+    int start, end, i;
+    size_t size, n1, n2, n3, n4, n5;
+    const uint8_t *key;
+    uint8_t *buf;
+    int32_t *offs, *lens, *pads, *doffs, *dlens;
+    if (JS_ToUint32(ctx, &receiver, argv[1]) || JS_ToFloat64(ctx, &c0, argv[2]) || JS_ToInt32(ctx, &start, argv[7]) ||
+        JS_ToInt32(ctx, &end, argv[8]))
+        return JS_EXCEPTION;
+    if (!(key = bytes_min(ctx, argv[0], KEY, NULL)) || !(buf = JS_GetUint8Array(ctx, &size, argv[3])) ||
+        !(offs = wgjs_get_i32(ctx, argv[4], &n1)) || !(lens = wgjs_get_i32(ctx, argv[5], &n2)) ||
+        !(pads = wgjs_get_i32(ctx, argv[6], &n3)) || !(doffs = wgjs_get_i32(ctx, argv[9], &n4)) ||
+        !(dlens = wgjs_get_i32(ctx, argv[10], &n5)))
+        return JS_EXCEPTION;
+    if (start < 0 || end < start || (size_t)end > n1 || (size_t)end > n2 || (size_t)end > n3 || (size_t)end > n4 ||
+        (size_t)end > n5)
+        return JS_ThrowRangeError(ctx, "transportSealRun: bad range");
+    if (!(c0 >= 0 && c0 <= 9007199254740992.0 - (end - start)) || c0 != (double)(uint64_t)c0)
+        return JS_ThrowRangeError(ctx, "transportSealRun: counter out of range");
+    for (i = start; i < end; i++) {
+        int32_t off = offs[i], len = lens[i], padded = pads[i];
+        if (off < 16 || len < 0 || padded < len || (size_t)off + (size_t)padded + TAG > size)
+            return JS_ThrowRangeError(ctx, "transportSealRun: bad offsets");
+    }
+    for (i = start; i < end; i++) {
+        uint8_t nonce[12] = { 0 };
+        uint64_t c = (uint64_t)c0 + (uint64_t)(i - start);
+        int32_t off = offs[i], len = lens[i], padded = pads[i];
+        uint8_t *p = buf + off - 16;
+        for (int b = 0; b < 8; b++)
+            nonce[4 + b] = (uint8_t)(c >> (8 * b));
+        p[0] = 4;
+        p[1] = p[2] = p[3] = 0;
+        for (int b = 0; b < 4; b++)
+            p[4 + b] = (uint8_t)(receiver >> (8 * b));
+        memcpy(p + 8, nonce + 4, 8);
+        p += 16;
+        memset(p + len, 0, (size_t)(padded - len));
+        crypto_aead_chacha20poly1305_ietf_encrypt_detached(p, p + padded, NULL, p, (unsigned long long)padded,
+                                                           NULL, 0, NULL, nonce, key);
+        doffs[i] = off - 16;
+        dlens[i] = 16 + padded + TAG;
+    }
+    return JS_UNDEFINED;
+}
+
 /* transportOpen(key, buf, offs, lens, start, end, res): the transport data messages
  * buf[offs[i] .. +lens[i]) for i in [start, end), all for the keypair of `key`, each verified and
  * decrypted in place (a forged one is left unchanged). Their counters are read from their
@@ -541,6 +595,7 @@ static const JSCFunctionListEntry crypto_funcs[] = {
     JS_CFUNC_DEF("aeadOpen", 6, js_aeadOpen),
     JS_CFUNC_DEF("transportSeal", 7, js_transportSeal),
     JS_CFUNC_DEF("transportOpen", 7, js_transportOpen),
+    JS_CFUNC_DEF("transportSealRun", 11, js_transportSealRun),
     JS_CFUNC_DEF("xaeadSeal", 8, js_xaeadSeal),
     JS_CFUNC_DEF("xaeadOpen", 8, js_xaeadOpen),
     JS_CFUNC_DEF("x25519", 3, js_x25519),

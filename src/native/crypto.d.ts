@@ -16,6 +16,11 @@ declare module 'wgjs:crypto' {
    *  unchanged), the counter read from its header. res[i]: the counter if authentic and < 2^31,
    *  -1 if authentic with a larger counter (read it from the header), -2 if not authentic or
    *  shorter than 32 bytes. Returns how many were authentic. RangeError on a bad range. */
+  /** transportSeal for packets i in [start, end) with counters counter, counter + 1, ...: packet
+   *  buf[offs[i] .. +lens[i]) padded to pads[i], header before, tag after; the datagrams' ranges
+   *  to dOffs[i] (= offs[i] - 16) and dLens[i] (= 32 + pads[i]). RangeError (nothing written)
+   *  on any bad range, or a counter run beyond 2^53. */
+  export function transportSealRun(key: Uint8Array, receiver: number, counter: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, pads: Int32Array, start: number, end: number, dOffs: Int32Array, dLens: Int32Array): void;
   export function transportOpen(key: Uint8Array, buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number, res: Int32Array): number;
   /** A transport data message in place around buf[off, off+len): padding zeroed up to `padded`,
    *  header (type 4, receiver u32 LE, counter u64 LE) at buf[off-16], sealed, tag after. */

@@ -672,33 +672,15 @@ static int send_now(int fd, const uint8_t *p, int len, uint8_t *ep)
 }
 
 /* udpQueue(fd, buf, off, len, ep) -> true if queued (or, when too large for a slot, sent) */
-static JSValue js_udpQueue(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+/* queues one datagram (ep checked by the caller: family 4|6, 40 bytes) */
+static int queue_one(int fd, const uint8_t *data, int len, uint8_t *ep)
 {
-    int fd, off, len;
-    size_t bsize, esize;
-    uint8_t *buf, *ep;
     struct qmsg *q;
-    if (wgjs_to_int(ctx, argv[0], &fd) || wgjs_to_int(ctx, argv[2], &off) || wgjs_to_int(ctx, argv[3], &len))
-        return JS_EXCEPTION;
-    if (fd < 0)
-        return JS_ThrowRangeError(ctx, "udpQueue: bad fd");
-    buf = JS_GetUint8Array(ctx, &bsize, argv[1]);
-    if (!buf)
-        return JS_EXCEPTION;
-    ep = JS_GetUint8Array(ctx, &esize, argv[4]);
-    if (!ep)
-        return JS_EXCEPTION;
-    if (off < 0 || len < 0 || (size_t)off + (size_t)len > bsize)
-        return JS_ThrowRangeError(ctx, "udpQueue: buffer range out of bounds");
-    if (esize < WGJS_EP_SIZE)
-        return JS_ThrowRangeError(ctx, "udpQueue: endpoint record must be 40 bytes");
-    if (ep[0] != 4 && ep[0] != 6)
-        return wgjs_throw_errno(ctx, EDESTADDRREQ, "udpQueue");
     if (refused_used && wgjs_ep_sticky(ep) && is_refused(ep))
         memset(ep + 20, 0, 20); /* like udpSend: the source address is gone, let routing choose */
     if (len > SLOT_BYTES) {
         wgjs_udp_flush();
-        return JS_NewBool(ctx, send_now(fd, buf + off, len, ep));
+        return send_now(fd, data, len, ep);
     }
     if (qcount == QUEUE_SLOTS)
         wgjs_udp_flush();
@@ -709,9 +691,72 @@ static JSValue js_udpQueue(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     q->namelen = wgjs_ep_dest(ep, &q->name);
     q->ctllen = wgjs_ep_source(ep, &q->ctl);
     memcpy(q->src, ep + 20, sizeof(q->src));
-    memcpy(qdata[qcount], buf + off, (size_t)len);
+    memcpy(qdata[qcount], data, (size_t)len);
     qcount++;
-    return JS_NewBool(ctx, 1);
+    return 1;
+}
+
+/* the endpoint record argument of udpQueue/udpQueueRun; NULL after throwing */
+static uint8_t *queue_ep(JSContext *ctx, JSValueConst v, const char *what)
+{
+    size_t esize;
+    uint8_t *ep = JS_GetUint8Array(ctx, &esize, v);
+    if (!ep)
+        return NULL;
+    if (esize < WGJS_EP_SIZE) {
+        JS_ThrowRangeError(ctx, "%s: endpoint record must be 40 bytes", what);
+        return NULL;
+    }
+    if (ep[0] != 4 && ep[0] != 6) {
+        wgjs_throw_errno(ctx, EDESTADDRREQ, what);
+        return NULL;
+    }
+    return ep;
+}
+
+static JSValue js_udpQueue(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int fd, off, len;
+    size_t bsize;
+    uint8_t *buf, *ep;
+    if (wgjs_to_int(ctx, argv[0], &fd) || wgjs_to_int(ctx, argv[2], &off) || wgjs_to_int(ctx, argv[3], &len))
+        return JS_EXCEPTION;
+    if (fd < 0)
+        return JS_ThrowRangeError(ctx, "udpQueue: bad fd");
+    buf = JS_GetUint8Array(ctx, &bsize, argv[1]);
+    if (!buf)
+        return JS_EXCEPTION;
+    if (!(ep = queue_ep(ctx, argv[4], "udpQueue")))
+        return JS_EXCEPTION;
+    if (off < 0 || len < 0 || (size_t)off + (size_t)len > bsize)
+        return JS_ThrowRangeError(ctx, "udpQueue: buffer range out of bounds");
+    return JS_NewBool(ctx, queue_one(fd, buf + off, len, ep));
+}
+
+/* udpQueueRun(fd, buf, offs, lens, start, end, ep): udpQueue of buf[offs[i] .. +lens[i]) for i in
+ * [start, end), in order, all to `ep`; every range checked first. Returns how many were queued
+ * or sent. */
+static JSValue js_udpQueueRun(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int fd, start, end, i, n = 0;
+    size_t bsize, noffs, nlens;
+    uint8_t *buf, *ep;
+    int32_t *offs, *lens;
+    if (wgjs_to_int(ctx, argv[0], &fd) || wgjs_to_int(ctx, argv[4], &start) || wgjs_to_int(ctx, argv[5], &end))
+        return JS_EXCEPTION;
+    if (fd < 0)
+        return JS_ThrowRangeError(ctx, "udpQueueRun: bad fd");
+    if (!(buf = JS_GetUint8Array(ctx, &bsize, argv[1])) || !(offs = wgjs_get_i32(ctx, argv[2], &noffs)) ||
+        !(lens = wgjs_get_i32(ctx, argv[3], &nlens)) || !(ep = queue_ep(ctx, argv[6], "udpQueueRun")))
+        return JS_EXCEPTION;
+    if (start < 0 || end < start || (size_t)end > noffs || (size_t)end > nlens)
+        return JS_ThrowRangeError(ctx, "udpQueueRun: bad range");
+    for (i = start; i < end; i++)
+        if (offs[i] < 0 || lens[i] < 0 || (size_t)offs[i] + (size_t)lens[i] > bsize)
+            return JS_ThrowRangeError(ctx, "udpQueueRun: buffer range out of bounds");
+    for (i = start; i < end; i++)
+        n += queue_one(fd, buf + offs[i], lens[i], ep);
+    return JS_NewInt32(ctx, n);
 }
 
 static JSValue js_udpFlush(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -769,6 +814,7 @@ const JSCFunctionListEntry wgjs_io_funcs[] = {
     JS_CFUNC_DEF("udpRecvBatch", 8, js_udpRecvBatch),
     JS_CFUNC_DEF("udpGro", 2, js_udpGro),
     JS_CFUNC_DEF("udpQueue", 5, js_udpQueue),
+    JS_CFUNC_DEF("udpQueueRun", 7, js_udpQueueRun),
     JS_CFUNC_DEF("udpGsoStats", 1, js_udpGsoStats),
     JS_CFUNC_DEF("epSet", 2, js_epSet),
     JS_CFUNC_DEF("udpFlush", 0, js_udpFlush),

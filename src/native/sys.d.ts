@@ -109,6 +109,9 @@ declare module 'wgjs:sys' {
    *  ep[20..39] of a record carrying it (the caller's record, as udpSend clears it at once), so a
    *  peer's stored endpoint forgets the refused source at its next send. */
   export function udpQueue(fd: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): boolean;
+  /** udpQueue of buf[offs[i] .. +lens[i]) for i in [start, end), in order, all to `ep`; every
+   *  range is checked (RangeError, nothing queued) first. Returns how many were queued or sent. */
+  export function udpQueueRun(fd: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number, ep: Uint8Array): number;
   /** Sends everything queued with sendmmsg, per fd in queue order, continuing after a partial
    *  send. Never throws: a datagram the kernel refuses is lost (EAGAIN: the rest of that fd's
    *  group is dropped too, its send buffer is full). Returns how many datagrams left. Flush

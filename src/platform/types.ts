@@ -32,6 +32,9 @@ export interface Transport {
   /** Copies the endpoint record `src` over `dst` when they differ; true if it changed. Optional:
    *  the daemon's does it natively (a 40-step loop costs ~3 us a packet in QuickJS). */
   updateEndpoint?(dst: Uint8Array, src: Uint8Array): boolean;
+  /** `send` of buf[offs[i] .. +lens[i]) for i in [start, end), in order, to `ep`. Optional: the
+   *  daemon's queues a run of sealed segments in one native call. */
+  sendRun?(buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number, ep: Uint8Array): void;
 }
 
 /** Inner side (TUN): one IP packet per write. */

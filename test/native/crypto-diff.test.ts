@@ -79,6 +79,51 @@ t('ChaCha20-Poly1305: seal and open agree on random keys, counters, AD and lengt
   }
 });
 
+t('transportSealRun: the same bytes as transportSeal per packet (native and reference), ranges checked', () => {
+  for (let round = 0; round < n(10); round++) {
+    const key = bytes(32);
+    const count = 1 + below(10);
+    const c0 = round === 0 ? 2 ** 32 - 3 : below(2 ** 31);
+    const size = count * 1600 + 64;
+    const bufs = [new Uint8Array(size), new Uint8Array(size), new Uint8Array(size)];
+    const offs = new Int32Array(count);
+    const lens = new Int32Array(count);
+    const pads = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const len = lengths(13)[below(13)]!;
+      offs[i] = 16 + i * 1600 + below(8);
+      lens[i] = len;
+      pads[i] = Math.min(len + below(16), 1500);
+      if (pads[i]! < len) pads[i] = len;
+      const p = bytes(len);
+      for (const b of bufs) b.set(p, offs[i]!);
+    }
+    const dOffs = [new Int32Array(count), new Int32Array(count)];
+    const dLens = [new Int32Array(count), new Int32Array(count)];
+    native.transportSealRun(key, 1234, c0, bufs[0]!, offs, lens, pads, 0, count, dOffs[0]!, dLens[0]!);
+    ref.transportSealRun(key, 1234, c0, bufs[1]!, offs, lens, pads, 0, count, dOffs[1]!, dLens[1]!);
+    for (let i = 0; i < count; i++) native.transportSeal(key, 1234, c0 + i, bufs[2]!, offs[i]!, lens[i]!, pads[i]!);
+    assert.equal(Array.from(bufs[0]!), Array.from(bufs[2]!), msg('run = one by one (native)'));
+    assert.equal(Array.from(bufs[1]!), Array.from(bufs[2]!), msg('reference run = native'));
+    for (let i = 0; i < count; i++) {
+      assert.is(dOffs[0]![i], offs[i]! - 16);
+      assert.is(dLens[0]![i], 32 + pads[i]!);
+      assert.is(dOffs[1]![i], offs[i]! - 16);
+      assert.is(dLens[1]![i], 32 + pads[i]!);
+    }
+  }
+  const key = bytes(32);
+  const buf = new Uint8Array(200);
+  const d = new Int32Array(2);
+  for (const impl of [native, ref]) {
+    const before = buf.slice();
+    assert.throws(() => impl.transportSealRun(key, 1, 0, buf, Int32Array.of(16, 8), Int32Array.of(10, 10), Int32Array.of(16, 16), 0, 2, d, d), RangeError);
+    assert.throws(() => impl.transportSealRun(key, 1, 0, buf, Int32Array.of(16, 170), Int32Array.of(10, 10), Int32Array.of(16, 16), 0, 2, d, d), RangeError);
+    assert.throws(() => impl.transportSealRun(key, 1, 2 ** 53 - 1, buf, Int32Array.of(16, 80), Int32Array.of(10, 10), Int32Array.of(16, 16), 0, 2, d, d), RangeError);
+    assert.equal(Array.from(buf), Array.from(before), 'nothing written when a range is bad');
+  }
+});
+
 t('transportOpen: a run of transport messages (sealed by both), forgeries and short ones, counters', () => {
   for (let round = 0; round < n(20); round++) {
     const key = bytes(32);

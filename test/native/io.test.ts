@@ -246,6 +246,35 @@ t('udpGro: WGJS_DEBUG_OFFLOAD_REFUSE=gro acts as a refusal (EINVAL); switching o
   });
 });
 
+t('udpQueueRun: a run of ranges of one buffer queued in order to one endpoint; bad ranges queue nothing', () => {
+  withSockets(4, 2, ([rx, tx], [prx, ptx]) => {
+    const to = epTo(4, prx!);
+    const buf = new Uint8Array(8 * 2000);
+    const offs = new Int32Array(10);
+    const lens = new Int32Array(10);
+    const sizes = [1452, 1452, 1452, 600, 1, 3000, 64, 64];
+    sizes.forEach((n, i) => {
+      offs[i + 1] = i * 2000 + (i & 3);
+      lens[i + 1] = Math.min(n, 1999 - (i & 3));
+      buf.set(datagram(8, i, lens[i + 1]!), offs[i + 1]!);
+    });
+    assert.throws(() => sys.udpQueueRun(tx!, buf, offs, lens, 1, 11, to), RangeError); // end beyond the arrays
+    const bad = lens.slice();
+    bad[4] = 1 << 20;
+    assert.throws(() => sys.udpQueueRun(tx!, buf, offs, bad, 1, 9, to), RangeError);
+    assert.is(sys.udpQueued(), 0, 'nothing queued by a bad call');
+    assert.is(sys.udpQueueRun(tx!, buf, offs, lens, 1, 9, to), 8);
+    sys.udpFlush();
+    const got = recvAll(rx!, 8, 4096, 16);
+    assert.is(got.length, 8);
+    for (let i = 0; i < 8; i++) {
+      assert.is(got[i]!.len, lens[i + 1]!, `#${i} length`);
+      assert.equal(Array.from(got[i]!.data), Array.from(datagram(8, i, lens[i + 1]!)), `#${i} contents, in order`);
+      checkEp(got[i]!.ep, 4, ptx!);
+    }
+  });
+});
+
 t('udpQueue + udpFlush: order per socket over several flushes, two sockets, oversize in between', () => {
   withSockets(4, 3, ([rx, a, b], [prx, pa, pb]) => {
     const to = epTo(4, prx!);

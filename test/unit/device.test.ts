@@ -77,6 +77,22 @@ t('batches: a TUN run to mixed destinations, a UDP batch with a handshake in the
   const toC = dsts.map((d, i) => [d, i] as const).filter(([d]) => d === C_IN).map(([, i]) => ipv4(A_IN, C_IN, 60 + i, i));
   assert.equal(b.tunOut.slice(1), toB, 'B got its packets, in order');
   assert.equal(c.tunOut.slice(1), toC, 'C got its packets, in order');
+  // the same batch through a transport that queues runs (the daemon's): same datagrams out
+  const t = a.dev.transport;
+  let runs = 0;
+  t.sendRun = (rb, ro, rl, s0, e0, ep) => {
+    runs++;
+    for (let i = s0; i < e0; i++) t.send(rb, ro[i]!, rl[i]!, ep);
+  };
+  dsts.forEach((d, i) => arena.set(ipv4(A_IN, d, 60 + i, i), offs[i]!));
+  const nb = b.tunOut.length;
+  const nc = c.tunOut.length;
+  a.dev.receiveTunBatch(arena, offs, lens, dsts.length);
+  delete t.sendRun;
+  assert.is(runs, 5, 'one sendRun per run of a routed destination');
+  net.pump();
+  assert.equal(b.tunOut.slice(nb), toB, 'B again, in order');
+  assert.equal(c.tunOut.slice(nc), toC, 'C again, in order');
   // a UDP batch for B: three transport messages from A, at offsets inside one arena, the last
   // one a replay of the first (dropped), and junk between them
   const captured: Uint8Array[] = [];
