@@ -423,19 +423,13 @@ class Daemon {
     } catch {
       n = 0; // e.g. ICMP errors reported on the socket: nothing to do
     }
-    if (n > 0) {
-      if (n <= RX_CHUNK) {
-        this.device.receiveUdpBatch(arena, this.rxOffs, this.rxLens, this.rxSrc, this.rxEpViews, n);
-      } else {
-        let t0 = sys.monotonicMs();
-        for (let k = 0; k < n; k += RX_CHUNK) {
-          const m = Math.min(RX_CHUNK, n - k);
-          this.device.receiveUdpBatch(arena, this.rxOffs.subarray(k, k + m), this.rxLens.subarray(k, k + m), this.rxSrc.subarray(k, k + m), this.rxEpViews, m);
-          if (sys.monotonicMs() - t0 >= FLUSH_MS) {
-            this.flush();
-            t0 = sys.monotonicMs();
-          }
-        }
+    let t0 = sys.monotonicMs();
+    for (let k = 0; k < n; k += RX_CHUNK) {
+      const end = Math.min(n, k + RX_CHUNK);
+      this.device.receiveUdpBatch(arena, this.rxOffs, this.rxLens, this.rxSrc, this.rxEpViews, k, end);
+      if (end < n && sys.monotonicMs() - t0 >= FLUSH_MS) {
+        this.flush();
+        t0 = sys.monotonicMs();
       }
     }
     this.schedule();

@@ -61,7 +61,7 @@ export class Device {
   txDOffs = new Int32Array(128);
   txDLens = new Int32Array(128);
   /** @internal receive.ts: transportOpen's per-message results (grows to the largest batch) */
-  rxOpened = new Int32Array(256);
+  rxOpened = new Int32Array(4096); // the daemon's largest read: 64 messages x 64 GRO segments
   readonly rxBatch = { ep: null as Uint8Array | null, epPeer: null as Peer | null, src4: 0, srcPeer: null as Peer | null };
   private readonly rnd1 = new Uint8Array(1);
   // under load: measured by the time spent on handshake work (src/device/load.ts)
@@ -214,12 +214,13 @@ export class Device {
     receiveUdp(this, buf, off, len, ep);
   }
 
-  /** Datagrams k in [0, n) of one read: buf[offs[k] .. +lens[k]) from endpoint eps[src[k]]
-   *  (lens[k] < 0: truncated, skipped). Each is handled on its own (receiveUdp); the batch shares
-   *  one clock reading. */
-  receiveUdpBatch(buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], n: number): void {
+  /** Datagrams k in [start, end) of one read: buf[offs[k] .. +lens[k]) from endpoint
+   *  eps[src[k]] (lens[k] < 0: truncated, skipped). Runs of transport messages to one session
+   *  are opened together; every decision stays per datagram (receive.ts); the batch shares one
+   *  clock reading. */
+  receiveUdpBatch(buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], start: number, end: number): void {
     if (!this.running) return;
-    receiveUdpBatch(this, buf, offs, lens, src, eps, n);
+    receiveUdpBatch(this, buf, offs, lens, src, eps, start, end);
   }
 
   receiveTun(buf: Uint8Array, off: number, len: number): void {

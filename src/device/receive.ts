@@ -44,13 +44,13 @@ function isTransport(buf: Uint8Array, off: number, len: number): boolean {
  * through every per-packet decision (counter, replay window, session rotation, endpoint, timers,
  * allowed IPs) on its own. Anything else is receiveUdp's.
  */
-export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], n: number): void {
+export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], start: number, n: number): void {
   const now = dev.clock.now();
   const rx = dev.rxBatch;
   rx.ep = rx.epPeer = rx.srcPeer = null;
   if (dev.rxOpened.length < n) dev.rxOpened = new Int32Array(n);
   const res = dev.rxOpened;
-  let k = 0;
+  let k = start;
   while (k < n) {
     const off = offs[k]!;
     const len = lens[k]!;

@@ -114,7 +114,8 @@ t('batches: a TUN run to mixed destinations, a UDP batch with a handshake in the
   });
   const eps = [a.ep.slice()];
   const got = b.tunOut.length;
-  b.dev.receiveUdpBatch(rxArena, rxOffs, rxLens, rxSrc, eps, 4);
+  b.dev.receiveUdpBatch(rxArena, rxOffs, rxLens, rxSrc, eps, 0, 2); // in two ranges of the same arrays
+  b.dev.receiveUdpBatch(rxArena, rxOffs, rxLens, rxSrc, eps, 2, 4);
   assert.equal(b.tunOut.slice(got), [ipv4(A_IN, B_IN, 100, 50), ipv4(A_IN, B_IN, 101, 51)], 'both delivered once, junk and replay dropped');
 });
 
