@@ -210,7 +210,7 @@ class Daemon {
     this.device.listenPort = b.port; // like the kernel: a random port until one is set
     this.device.up();
     this.reactor.onRead(this.tunFd, this.onTun);
-    this.reactor.onRead(this.listenFd, () => this.uapi.accept(this.listenFd));
+    this.uapi.listen(this.listenFd);
     os.signal(sys.signals.SIGHUP!, undefined); // ignored, like a daemon should
     const sfd = sys.signalFd([sys.signals.SIGTERM!, sys.signals.SIGINT!]);
     this.reactor.onRead(sfd, () => {
@@ -489,6 +489,9 @@ class Daemon {
       /* shutting down anyway */
     }
     this.flush();
+    // no key outlives the daemon in its memory: sessions, PSKs and the static key are zeroed
+    this.device.removeAllPeers();
+    this.device.setPrivateKey(null);
     const [writes, supers, segs, refused] = sys.tunStats();
     const [, gsoSends, gsoSegs] = sys.udpGsoStats();
     this.log.verbose(`(${this.name}) TUN writes ${writes} (super-packets ${supers} carrying ${segs} packets; refused by the kernel and sent one by one: ${refused}), UDP GSO sends ${gsoSends} carrying ${gsoSegs} datagrams`);

@@ -11,6 +11,8 @@ import { readU32LE } from '../util/bytes.ts';
 interface Handlers {
   read: () => void;
   write: (() => void) | null;
+  /** Read readiness wanted (errors and hangups are reported to `read` regardless). */
+  reading: boolean;
 }
 
 export class Reactor {
@@ -30,7 +32,7 @@ export class Reactor {
       h.read = fn;
       return;
     }
-    this.handlers.set(fd, { read: fn, write: null });
+    this.handlers.set(fd, { read: fn, write: null, reading: true });
     sys.epollCtl(this.epfd, 1, fd, 1);
   }
 
@@ -38,7 +40,15 @@ export class Reactor {
     const h = this.handlers.get(fd);
     if (!h || h.write === fn) return;
     h.write = fn;
-    sys.epollCtl(this.epfd, 3, fd, fn ? 3 : 1);
+    sys.epollCtl(this.epfd, 3, fd, (h.reading ? 1 : 0) | (fn ? 2 : 0));
+  }
+
+  /** Stops or resumes watching fd for read readiness (flow control); its handler stays. */
+  setRead(fd: number, on: boolean): void {
+    const h = this.handlers.get(fd);
+    if (!h || h.reading === on) return;
+    h.reading = on;
+    sys.epollCtl(this.epfd, 3, fd, (on ? 1 : 0) | (h.write ? 2 : 0));
   }
 
   remove(fd: number): void {

@@ -99,9 +99,13 @@ export class Device {
   setPrivateKey(key: Uint8Array | null): void {
     const k = key && !isZero(key) ? clamp(key.slice()) : null;
     const cur = this.identity.privateKey;
-    if (cur && k && ctEqual(cur, k)) return;
+    if (cur && k && ctEqual(cur, k)) {
+      k.fill(0);
+      return;
+    }
     if (!cur && !k) return;
     this.identity.privateKey = k;
+    cur?.fill(0); // the old static key is gone from memory, not just unreferenced
     this.identity.publicKey = k ? derivePublic(k) : null;
     this.cookieChecker.init(this.identity.publicKey);
     if (this.identity.publicKey) {
@@ -133,6 +137,10 @@ export class Device {
     this.expireSessions(p);
     timers.stopAll(p);
     p.staged.length = 0;
+    // like the kernel (peer.c zeroes the whole peer on release): the preshared key, the
+    // static-static DH and the cookie go with the sessions
+    p.handshake.wipe();
+    p.cookie.wipe();
   }
   removeAllPeers(): void {
     for (const p of [...this.peerMap.values()]) this.removePeer(p);

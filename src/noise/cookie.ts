@@ -124,4 +124,12 @@ export class CookieGenerator {
   hasFreshCookie(): boolean {
     return this.now() - this.cookieSet < COOKIE_REFRESH_TIME;
   }
+
+  /** Forgets the cookie and the last mac1 (the peer is removed). */
+  wipe(): void {
+    this.cookie.fill(0);
+    this.cookieSet = -Infinity;
+    this.lastMac1.fill(0);
+    this.hasLastMac1 = false;
+  }
 }

@@ -1,9 +1,25 @@
-// Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s as WireGuard uses it (whitepaper section 5.4).
-// Each function either succeeds and commits its result to the handshake state, or fails and
-// changes nothing: consuming a message works on local copies until every check has passed.
-import { hash, kdf } from '../crypto/blake2s.ts';
-import { open, seal } from '../crypto/aead.ts';
-import { dh, generatePrivateKey, publicKey } from '../crypto/x25519.ts';
+// The handshake: Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s as WireGuard uses it (whitepaper 5.4.2,
+// 5.4.3), written as the pattern:
+//
+//   IKpsk2:
+//     <- s
+//     ...
+//     -> e, es, s, ss, {timestamp}       initiation (createInitiation / consumeInitiation)
+//     <- e, ee, se, psk, {}              response   (createResponse / consumeResponse)
+//
+// The symmetric state (chaining key c, hash h, key k) lives in module scratch buffers while a
+// message is built or read, and is committed to the peer's Handshake only once every check has
+// passed: a failed consume changes nothing. Every function wipes the scratch before it returns,
+// and a replaced ephemeral key is overwritten in place (the kernel's noise.c does the same with
+// memzero_explicit). Token helpers, as in the Noise specification (section 5.2):
+//   mixHash(data)        h = HASH(h || data)
+//   mixKey(input)        (c, k) = KDF2(c, input)   (KDF1's output is KDF2's first: same c)
+//   mixDh(priv, pub)     mixKey(DH(priv, pub)); fails on an all-zero DH (a low-order point)
+//   mixPsk(psk)          (c, tau, k) = KDF3(c, psk); mixHash(tau)
+//   encryptAndHash(...)  AEAD(k, 0, plain, h) into the message; mixHash(ciphertext)
+//   decryptAndHash(...)  the inverse, into scratch; mixHash(ciphertext)
+import { aeadOpen, aeadSeal, blake2s, kdf, x25519, x25519Base } from '../crypto/backend.ts';
+import { clamp } from '../crypto/x25519.ts';
 import { readU32LE, writeU32LE } from '../util/bytes.ts';
 import type { RandomFill } from '../platform/types.ts';
 import { HANDSHAKE_INITIATION_RATE, INITIAL_CHAIN_KEY, INITIAL_HASH } from './constants.ts';
@@ -21,8 +37,6 @@ export const enum HandshakeState {
   ResponseConsumed = 4,
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** Our static identity. */
 export interface StaticIdentity {
   privateKey: Uint8Array | null;
@@ -34,12 +48,13 @@ export class Handshake {
   state = HandshakeState.Zeroed;
   readonly hash = new Uint8Array(32);
   readonly chainKey = new Uint8Array(32);
-  localEphemeral: Uint8Array = new Uint8Array(32);
+  readonly localEphemeral = new Uint8Array(32);
   readonly remoteEphemeral = new Uint8Array(32);
   readonly presharedKey = new Uint8Array(32);
-  /** DH(our static, their static), computed lazily; null if it is all zero (no handshake possible). */
-  precomputedStaticStatic: Uint8Array | null = null;
-  precomputed = false;
+  /** DH(our static, their static), computed once per static key pair (see staticStatic). */
+  private readonly ss = new Uint8Array(32);
+  /** 0: not computed yet, 1: in `ss`, -1: all zero (no handshake possible). */
+  private ssState = 0;
   localIndex = 0;
   remoteIndex = 0;
   readonly lastTimestamp = new Uint8Array(12);
@@ -47,20 +62,19 @@ export class Handshake {
   lastSentHandshake = -Infinity; // monotonic ms
   constructor(readonly remoteStatic: Uint8Array) {}
 
+  /** DH(our static, their static), or null when it is all zero (or we have no private key). */
   staticStatic(local: StaticIdentity): Uint8Array | null {
-    if (!this.precomputed) {
-      this.precomputedStaticStatic = local.privateKey ? dh(local.privateKey, this.remoteStatic) : null;
-      this.precomputed = true;
-    }
-    return this.precomputedStaticStatic;
+    if (this.ssState === 0) this.ssState = local.privateKey && x25519(this.ss, local.privateKey, this.remoteStatic) ? 1 : -1;
+    return this.ssState === 1 ? this.ss : null;
   }
 
-  /** Forget the precomputation (our private key changed). */
+  /** Forgets the precomputed static-static DH (our private key changed, or the peer is removed). */
   invalidateStatic(): void {
-    this.precomputed = false;
-    this.precomputedStaticStatic = null;
+    this.ss.fill(0);
+    this.ssState = 0;
   }
 
+  /** The session in progress is forgotten: chaining key, hash, both ephemeral keys. */
   clear(): void {
     this.state = HandshakeState.Zeroed;
     this.hash.fill(0);
@@ -70,11 +84,111 @@ export class Handshake {
     this.localIndex = 0;
     this.remoteIndex = 0;
   }
+
+  /** Everything secret, for a removed peer: the session, the preshared key, the static DH. */
+  wipe(): void {
+    this.clear();
+    this.presharedKey.fill(0);
+    this.invalidateStatic();
+  }
 }
 
-function mixHash(h: Uint8Array, data: Uint8Array): Uint8Array {
-  return hash(h, data);
+// ------------------------------------------------------------------ the symmetric state (scratch)
+
+const c = new Uint8Array(32); // chaining key
+const h = new Uint8Array(32); // hash
+const k = new Uint8Array(32); // cipher key
+const tau = new Uint8Array(32);
+const dhOut = new Uint8Array(32);
+const eph = new Uint8Array(32); // a new ephemeral private key
+const ePub = new Uint8Array(32); // an ephemeral public key (ours or theirs)
+const plain = new Uint8Array(48); // decrypted payloads (static key, timestamp), with room for the tag
+const ct = new Uint8Array(48); // a ciphertext being mixed into h
+// views made once: nothing is allocated while a message is read or written
+const plainStatic = plain.subarray(0, 32);
+const plainTimestamp = plain.subarray(0, 12);
+const ctOf: Record<number, Uint8Array> = { 16: ct.subarray(0, 16), 28: ct.subarray(0, 28), 48: ct };
+const SCRATCH = [c, h, k, tau, dhOut, eph, ePub, plain, ct];
+
+/** Every scratch buffer is zero (unit tests check it after each function). */
+export function scratchIsZero(): boolean {
+  for (const b of SCRATCH) for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }
+
+function wipeScratch(): void {
+  for (const b of SCRATCH) b.fill(0);
+}
+
+function initialize(responderStatic: Uint8Array): void {
+  c.set(INITIAL_CHAIN_KEY);
+  h.set(INITIAL_HASH);
+  mixHash(responderStatic); // <- s (the pre-message)
+}
+
+function resume(hs: Handshake): void {
+  c.set(hs.chainKey);
+  h.set(hs.hash);
+}
+
+function commit(hs: Handshake): void {
+  hs.chainKey.set(c);
+  hs.hash.set(h);
+}
+
+function mixHash(data: Uint8Array): void {
+  blake2s(h, 32, null, h, data);
+}
+
+function mixKey(input: Uint8Array): void {
+  kdf(c, input, c, k);
+}
+
+function mixDh(priv: Uint8Array, pub: Uint8Array): boolean {
+  if (!x25519(dhOut, priv, pub)) return false;
+  mixKey(dhOut);
+  return true;
+}
+
+function mixPsk(psk: Uint8Array): void {
+  kdf(c, psk, c, tau, k);
+  mixHash(tau);
+}
+
+/** The `e` token: a new ephemeral key pair, its public half written at msg[off] and mixed. */
+function writeEphemeral(random: RandomFill, msg: Uint8Array, off: number): void {
+  random(eph);
+  clamp(eph);
+  x25519Base(ePub, eph);
+  msg.set(ePub, off);
+  mixHash(ePub);
+  mixKey(ePub);
+}
+
+/** The peer's `e` token: read from msg[off] into ePub and mixed. */
+function readEphemeral(msg: Uint8Array, off: number): void {
+  for (let i = 0; i < 32; i++) ePub[i] = msg[off + i]!;
+  mixHash(ePub);
+  mixKey(ePub);
+}
+
+/** msg[off, +len+16) = AEAD(k, 0, data[0, len), h); then the ciphertext is mixed into h. */
+function encryptAndHash(data: Uint8Array, len: number, msg: Uint8Array, off: number): void {
+  for (let i = 0; i < len; i++) msg[off + i] = data[i]!;
+  aeadSeal(k, 0, h, msg, off, len);
+  for (let i = 0; i < len + 16; i++) ct[i] = msg[off + i]!;
+  mixHash(ctOf[len + 16]!);
+}
+
+/** plain[0, len) = the payload of msg[off, +len+16) under k and h; false when it is forged. */
+function decryptAndHash(msg: Uint8Array, off: number, len: number): boolean {
+  for (let i = 0; i < len + 16; i++) plain[i] = ct[i] = msg[off + i]!;
+  if (!aeadOpen(k, 0, h, plain, 0, len + 16)) return false;
+  mixHash(ctOf[len + 16]!);
+  return true;
+}
+
+// ------------------------------------------------------------------ the initiation
 
 /**
  * Writes an initiation (without macs) into out[0..148) with sender index `localIndex`.
@@ -87,31 +201,24 @@ export function createInitiation(
   if (!local.privateKey || !local.publicKey) return false;
   const ss = hs.staticStatic(local);
   if (!ss) return false;
-  let c: Uint8Array = INITIAL_CHAIN_KEY;
-  let h = mixHash(INITIAL_HASH, hs.remoteStatic);
-  const e = generatePrivateKey(random);
-  const ePub = publicKey(e);
-  writeHeader(out, 0, MSG_INITIATION);
-  writeU32LE(out, INIT_SENDER, localIndex);
-  out.set(ePub, INIT_EPHEMERAL);
-  c = kdf(1, c, ePub)[0]!;
-  h = mixHash(h, ePub);
-  const es = dh(e, hs.remoteStatic);
-  if (!es) return false;
-  let [c1, k] = kdf(2, c, es) as [Uint8Array, Uint8Array];
-  const encStatic = seal(k, 0, local.publicKey, h);
-  out.set(encStatic, INIT_STATIC);
-  h = mixHash(h, encStatic);
-  [c1, k] = kdf(2, c1, ss) as [Uint8Array, Uint8Array];
-  const encTs = seal(k, 0, tai64n(wallSeconds), h);
-  out.set(encTs, INIT_TIMESTAMP);
-  h = mixHash(h, encTs);
-  hs.chainKey.set(c1);
-  hs.hash.set(h);
-  hs.localEphemeral = e;
-  hs.localIndex = localIndex;
-  hs.state = HandshakeState.InitiationCreated;
-  return true;
+  try {
+    initialize(hs.remoteStatic);
+    writeHeader(out, 0, MSG_INITIATION);
+    writeU32LE(out, INIT_SENDER, localIndex);
+    writeEphemeral(random, out, INIT_EPHEMERAL); // -> e
+    if (!mixDh(eph, hs.remoteStatic)) return false; // es
+    encryptAndHash(local.publicKey, 32, out, INIT_STATIC); // s
+    mixKey(ss); // ss
+    tai64n(wallSeconds, plain, 0);
+    encryptAndHash(plain, 12, out, INIT_TIMESTAMP); // {timestamp}
+    commit(hs);
+    hs.localEphemeral.set(eph); // the previous attempt's key is overwritten
+    hs.localIndex = localIndex;
+    hs.state = HandshakeState.InitiationCreated;
+    return true;
+  } finally {
+    wipeScratch();
+  }
 }
 
 /**
@@ -124,70 +231,57 @@ export function consumeInitiation<P extends { handshake: Handshake }>(
   lookup: (remoteStatic: Uint8Array) => P | undefined, now: number,
 ): P | null {
   if (!local.privateKey || !local.publicKey) return null;
-  let c: Uint8Array = INITIAL_CHAIN_KEY;
-  let h = mixHash(INITIAL_HASH, local.publicKey);
-  const eR = msg.slice(off + INIT_EPHEMERAL, off + INIT_EPHEMERAL + 32);
-  c = kdf(1, c, eR)[0]!;
-  h = mixHash(h, eR);
-  const es = dh(local.privateKey, eR);
-  if (!es) return null;
-  let [c1, k] = kdf(2, c, es) as [Uint8Array, Uint8Array];
-  const encStatic = msg.subarray(off + INIT_STATIC, off + INIT_STATIC + 48);
-  const sPub = open(k, 0, encStatic, h);
-  if (!sPub) return null;
-  h = mixHash(h, encStatic);
-  const peer = lookup(sPub);
-  if (!peer) return null;
-  const hs = peer.handshake;
-  const ss = hs.staticStatic(local);
-  if (!ss) return null;
-  [c1, k] = kdf(2, c1, ss) as [Uint8Array, Uint8Array];
-  const encTs = msg.subarray(off + INIT_TIMESTAMP, off + INIT_TIMESTAMP + 28);
-  const ts = open(k, 0, encTs, h);
-  if (!ts) return null;
-  h = mixHash(h, encTs);
-  // replay and flood protection: strictly newer timestamp, and not within 20 ms of the last one
-  if (compareTai64n(ts, hs.lastTimestamp) <= 0) return null;
-  if (now - hs.lastInitiationConsumption < HANDSHAKE_INITIATION_RATE) return null;
-  hs.chainKey.set(c1);
-  hs.hash.set(h);
-  hs.remoteEphemeral.set(eR);
-  hs.remoteIndex = readU32LE(msg, off + INIT_SENDER);
-  hs.lastTimestamp.set(ts);
-  hs.lastInitiationConsumption = now;
-  hs.state = HandshakeState.InitiationConsumed;
-  return peer;
+  try {
+    initialize(local.publicKey);
+    readEphemeral(msg, off + INIT_EPHEMERAL); // -> e
+    if (!mixDh(local.privateKey, ePub)) return null; // es
+    if (!decryptAndHash(msg, off + INIT_STATIC, 32)) return null; // s
+    const peer = lookup(plainStatic);
+    if (!peer) return null;
+    const hs = peer.handshake;
+    const ss = hs.staticStatic(local);
+    if (!ss) return null;
+    mixKey(ss); // ss
+    if (!decryptAndHash(msg, off + INIT_TIMESTAMP, 12)) return null; // {timestamp}
+    // replay and flood protection: strictly newer timestamp, and not within 20 ms of the last one
+    const ts = plainTimestamp;
+    if (compareTai64n(ts, hs.lastTimestamp) <= 0) return null;
+    if (now - hs.lastInitiationConsumption < HANDSHAKE_INITIATION_RATE) return null;
+    commit(hs);
+    hs.remoteEphemeral.set(ePub);
+    hs.remoteIndex = readU32LE(msg, off + INIT_SENDER);
+    hs.lastTimestamp.set(ts);
+    hs.lastInitiationConsumption = now;
+    hs.state = HandshakeState.InitiationConsumed;
+    return peer;
+  } finally {
+    wipeScratch();
+  }
 }
+
+// ------------------------------------------------------------------ the response
 
 /** Writes a response (without macs) into out[0..92) after a consumed initiation. */
 export function createResponse(hs: Handshake, localIndex: number, out: Uint8Array, random: RandomFill): boolean {
   if (hs.state !== HandshakeState.InitiationConsumed) return false;
-  let c: Uint8Array = hs.chainKey;
-  let h: Uint8Array = hs.hash;
-  const e = generatePrivateKey(random);
-  const ePub = publicKey(e);
-  writeHeader(out, 0, MSG_RESPONSE);
-  writeU32LE(out, RESP_SENDER, localIndex);
-  writeU32LE(out, RESP_RECEIVER, hs.remoteIndex);
-  out.set(ePub, RESP_EPHEMERAL);
-  c = kdf(1, c, ePub)[0]!;
-  h = mixHash(h, ePub);
-  const ee = dh(e, hs.remoteEphemeral);
-  const se = dh(e, hs.remoteStatic);
-  if (!ee || !se) return false;
-  c = kdf(1, c, ee)[0]!;
-  c = kdf(1, c, se)[0]!;
-  const [c3, tau, k] = kdf(3, c, hs.presharedKey) as [Uint8Array, Uint8Array, Uint8Array];
-  h = mixHash(h, tau);
-  const encEmpty = seal(k, 0, EMPTY, h);
-  out.set(encEmpty, RESP_EMPTY);
-  h = mixHash(h, encEmpty);
-  hs.chainKey.set(c3);
-  hs.hash.set(h);
-  hs.localEphemeral = e;
-  hs.localIndex = localIndex;
-  hs.state = HandshakeState.ResponseCreated;
-  return true;
+  try {
+    resume(hs);
+    writeHeader(out, 0, MSG_RESPONSE);
+    writeU32LE(out, RESP_SENDER, localIndex);
+    writeU32LE(out, RESP_RECEIVER, hs.remoteIndex);
+    writeEphemeral(random, out, RESP_EPHEMERAL); // <- e
+    if (!mixDh(eph, hs.remoteEphemeral)) return false; // ee
+    if (!mixDh(eph, hs.remoteStatic)) return false; // se
+    mixPsk(hs.presharedKey); // psk
+    encryptAndHash(plain, 0, out, RESP_EMPTY); // {}
+    commit(hs);
+    hs.localEphemeral.set(eph);
+    hs.localIndex = localIndex;
+    hs.state = HandshakeState.ResponseCreated;
+    return true;
+  } finally {
+    wipeScratch();
+  }
 }
 
 /**
@@ -197,41 +291,41 @@ export function createResponse(hs: Handshake, localIndex: number, out: Uint8Arra
 export function consumeResponse(local: StaticIdentity, hs: Handshake, msg: Uint8Array, off: number): boolean {
   if (hs.state !== HandshakeState.InitiationCreated || !local.privateKey) return false;
   if (readU32LE(msg, off + RESP_RECEIVER) !== hs.localIndex) return false;
-  let c: Uint8Array = hs.chainKey;
-  let h: Uint8Array = hs.hash;
-  const eR = msg.slice(off + RESP_EPHEMERAL, off + RESP_EPHEMERAL + 32);
-  c = kdf(1, c, eR)[0]!;
-  h = mixHash(h, eR);
-  const ee = dh(hs.localEphemeral, eR);
-  const se = dh(local.privateKey, eR);
-  if (!ee || !se) return false;
-  c = kdf(1, c, ee)[0]!;
-  c = kdf(1, c, se)[0]!;
-  const [c3, tau, k] = kdf(3, c, hs.presharedKey) as [Uint8Array, Uint8Array, Uint8Array];
-  h = mixHash(h, tau);
-  const encEmpty = msg.subarray(off + RESP_EMPTY, off + RESP_EMPTY + 16);
-  if (!open(k, 0, encEmpty, h)) return false;
-  h = mixHash(h, encEmpty);
-  hs.chainKey.set(c3);
-  hs.hash.set(h);
-  hs.remoteEphemeral.set(eR);
-  hs.remoteIndex = readU32LE(msg, off + RESP_SENDER);
-  hs.state = HandshakeState.ResponseConsumed;
-  return true;
+  try {
+    resume(hs);
+    readEphemeral(msg, off + RESP_EPHEMERAL); // <- e
+    if (!mixDh(hs.localEphemeral, ePub)) return false; // ee
+    if (!mixDh(local.privateKey, ePub)) return false; // se
+    mixPsk(hs.presharedKey); // psk
+    if (!decryptAndHash(msg, off + RESP_EMPTY, 0)) return false; // {}
+    commit(hs);
+    hs.remoteEphemeral.set(ePub);
+    hs.remoteIndex = readU32LE(msg, off + RESP_SENDER);
+    hs.state = HandshakeState.ResponseConsumed;
+    return true;
+  } finally {
+    wipeScratch();
+  }
 }
 
-/** The transport keys of a finished handshake: [sendKey, recvKey]; clears the handshake. */
+// ------------------------------------------------------------------ the transport keys
+
+/**
+ * The transport keys of a finished handshake (whitepaper 5.4.5): [sendKey, recvKey, initiator],
+ * (T_send, T_recv) = KDF2(c, empty) in the initiator's order. Wipes the handshake state.
+ */
 export function deriveTransportKeys(hs: Handshake): [Uint8Array, Uint8Array, boolean] | null {
   let isInitiator: boolean;
   if (hs.state === HandshakeState.ResponseConsumed) isInitiator = true;
   else if (hs.state === HandshakeState.ResponseCreated) isInitiator = false;
   else return null;
-  const [t1, t2] = kdf(2, hs.chainKey, EMPTY) as [Uint8Array, Uint8Array];
+  const t1 = new Uint8Array(32);
+  const t2 = new Uint8Array(32);
+  kdf(hs.chainKey, null, t1, t2);
+  hs.state = HandshakeState.Zeroed;
   hs.chainKey.fill(0);
   hs.hash.fill(0);
   hs.localEphemeral.fill(0);
   hs.remoteEphemeral.fill(0);
-  hs.state = HandshakeState.Zeroed;
   return isInitiator ? [t1, t2, true] : [t2, t1, false];
 }
-

@@ -34,14 +34,20 @@ function int(n: number): string {
   return String(Math.floor(n));
 }
 
+/** Size a chunk of a `get=1` answer reaches before renderGetChunks yields it. */
+export const GET_CHUNK = 16384;
+
 /**
- * The complete `get=1` answer, ending with "errno=0\n\n". Order as wireguard-go: private_key
- * (when set), listen_port (when non-zero), fwmark (when non-zero); per peer public_key,
- * preshared_key (zeros when none), protocol_version=1, endpoint (when known),
- * last_handshake_time_sec, last_handshake_time_nsec, tx_bytes, rx_bytes,
+ * The `get=1` answer in chunks of about `chunk` characters (a chunk ends after a whole peer), so
+ * the daemon can write each before rendering the next and forward packets in between. The last
+ * chunk ends with "errno=0\n\n". The peers are read live, from a Map iterator: a peer removed
+ * while the answer is being written is left out, one added is appended.
+ * Order as wireguard-go: private_key (when set), listen_port (when non-zero), fwmark (when
+ * non-zero); per peer public_key, preshared_key (zeros when none), protocol_version=1, endpoint
+ * (when known), last_handshake_time_sec, last_handshake_time_nsec, tx_bytes, rx_bytes,
  * persistent_keepalive_interval, allowed_ip lines.
  */
-export function renderGet<P extends UapiPeer>(dev: UapiDevice<P>): string {
+export function* renderGetChunks<P extends UapiPeer>(dev: UapiDevice<P>, chunk = GET_CHUNK): Generator<string, void, void> {
   let s = '';
   if (dev.privateKey && !isZero(dev.privateKey)) s += `private_key=${toHex(dev.privateKey)}\n`;
   if (dev.listenPort) s += `listen_port=${dev.listenPort}\n`;
@@ -57,8 +63,19 @@ export function renderGet<P extends UapiPeer>(dev: UapiDevice<P>): string {
     s += `rx_bytes=${int(p.rxBytes)}\n`;
     s += `persistent_keepalive_interval=${p.persistentKeepalive}\n`;
     for (const a of dev.allowedIps.entriesForPeer(p)) s += `allowed_ip=${formatPrefix(a)}\n`;
+    if (s.length >= chunk) {
+      yield s;
+      s = '';
+    }
   }
-  return s + 'errno=0\n\n';
+  yield s + 'errno=0\n\n';
+}
+
+/** The complete `get=1` answer in one string (see renderGetChunks). */
+export function renderGet<P extends UapiPeer>(dev: UapiDevice<P>): string {
+  let s = '';
+  for (const c of renderGetChunks(dev, Infinity)) s += c;
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------

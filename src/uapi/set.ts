@@ -5,7 +5,7 @@
 // Validation follows wireguard-go's device/uapi.go key by key (which keys are device keys, which
 // values each accepts, which errno each failure answers), with one deliberate difference: the
 // whole operation is validated before anything is applied, so a failed set changes nothing.
-import { fromHex, toHex, utf8Encode } from '../util/bytes.ts';
+import { fromHex, toHex } from '../util/bytes.ts';
 import { formatEndpoint, formatPrefix, parseEndpoint, parsePrefix, parseUint } from '../util/ip.ts';
 import type { AllowedIpOp, PeerOp, SetRequest } from './types.ts';
 
@@ -22,30 +22,55 @@ function hexKey(v: string): Uint8Array | null {
   return fromHex(v, 32);
 }
 
+/** Longest value quoted in an error message (a log line stays a line, whatever a client sends). */
+const QUOTE_MAX = 64;
+
+function quote(v: string): string {
+  return v.length > QUOTE_MAX ? `${JSON.stringify(v.slice(0, QUOTE_MAX))}... (${v.length} bytes)` : JSON.stringify(v);
+}
+
 /**
- * Parses the body of one `set=1` operation: the lines after `set=1` up to (not including) the
- * blank line. A blank line inside `text` ends the operation (the rest is ignored); one trailing
- * '\r' per line is dropped (as Go's line scanner does).
+ * A `set=1` body parsed line by line as it arrives (the daemon never holds the operation's text).
+ * After the first bad line the rest of the operation is still consumed, up to its blank line, and
+ * finish() answers that line's errno: nothing is applied. Messages never quote a key's value.
  */
-export function parseSet(text: string): ParseSetResult {
-  const req: SetRequest = { replacePeers: false, peers: [] };
-  let peer: PeerOp | null = null;
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  for (let raw of lines) {
+export class SetParser {
+  private req: SetRequest = { replacePeers: false, peers: [] };
+  private peer: PeerOp | null = null;
+  private failure: ParseSetResult | null = null;
+
+  /** One line without its '\n' (one trailing '\r' is dropped, as Go's line scanner does). */
+  line(raw: string): void {
+    if (this.failure) return;
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
-    if (raw === '') break;
+    const r = this.apply(raw);
+    if (r) this.failure = r;
+  }
+
+  /** The request, or the first failure; the parser is ready for the next operation. */
+  finish(): ParseSetResult {
+    const r: ParseSetResult = this.failure ?? { ok: true, req: this.req };
+    this.req = { replacePeers: false, peers: [] };
+    this.peer = null;
+    this.failure = null;
+    return r;
+  }
+
+  private apply(raw: string): ParseSetResult | null {
     const eq = raw.indexOf('=');
-    if (eq < 0) return fail('EPROTO', `failed to parse line "${raw}"`);
+    if (eq < 0) return fail('EPROTO', `failed to parse line: no '=' in a line of ${raw.length} bytes`);
     const key = raw.slice(0, eq);
     const value = raw.slice(eq + 1);
+    const req = this.req;
+    let peer = this.peer;
 
     if (key === 'public_key') {
       const k = hexKey(value);
-      if (!k) return fail('EINVAL', `failed to get peer by public key: ${value}`);
+      if (!k) return fail('EINVAL', 'failed to get peer by public key: invalid hex key');
       peer = { publicKey: k, remove: false, updateOnly: false, replaceAllowedIps: false, allowedIps: [] };
+      this.peer = peer;
       req.peers.push(peer);
-      continue;
+      return null;
     }
 
     if (!peer) {
@@ -53,60 +78,62 @@ export function parseSet(text: string): ParseSetResult {
         case 'private_key': {
           const k = hexKey(value);
           if (!k) return fail('EINVAL', 'failed to set private_key: invalid hex key');
+          req.privateKey?.fill(0);
           req.privateKey = k;
           break;
         }
         case 'listen_port': {
           const p = parseUint(value, 65535);
-          if (p < 0) return fail('EINVAL', `failed to parse listen_port: ${value}`);
+          if (p < 0) return fail('EINVAL', `failed to parse listen_port: ${quote(value)}`);
           req.listenPort = p;
           break;
         }
         case 'fwmark': {
           const m = parseUint(value, 0xffffffff);
-          if (m < 0) return fail('EINVAL', `invalid fwmark: ${value}`);
+          if (m < 0) return fail('EINVAL', `invalid fwmark: ${quote(value)}`);
           req.fwmark = m;
           break;
         }
         case 'replace_peers':
-          if (value !== 'true') return fail('EINVAL', `failed to set replace_peers, invalid value: ${value}`);
+          if (value !== 'true') return fail('EINVAL', `failed to set replace_peers, invalid value: ${quote(value)}`);
           req.replacePeers = true;
           break;
         default:
-          return fail('EINVAL', `invalid UAPI device key: ${key}`);
+          return fail('EINVAL', `invalid UAPI device key: ${quote(key)}`);
       }
-      continue;
+      return null;
     }
 
     switch (key) {
       case 'update_only':
-        if (value !== 'true') return fail('EINVAL', `failed to set update only, invalid value: ${value}`);
+        if (value !== 'true') return fail('EINVAL', `failed to set update only, invalid value: ${quote(value)}`);
         peer.updateOnly = true;
         break;
       case 'remove':
-        if (value !== 'true') return fail('EINVAL', `failed to set remove, invalid value: ${value}`);
+        if (value !== 'true') return fail('EINVAL', `failed to set remove, invalid value: ${quote(value)}`);
         peer.remove = true;
         break;
       case 'preshared_key': {
         const k = hexKey(value);
         if (!k) return fail('EINVAL', 'failed to set preshared key: invalid hex key');
+        peer.presharedKey?.fill(0);
         peer.presharedKey = k;
         break;
       }
       case 'endpoint': {
         const ep = parseEndpoint(value);
-        if (!ep) return fail('EINVAL', `failed to set endpoint ${value}`);
+        if (!ep) return fail('EINVAL', `failed to set endpoint ${quote(value)}`);
         peer.endpoint = ep;
         break;
       }
       case 'persistent_keepalive_interval': {
         const s = parseUint(value, 65535);
-        if (s < 0) return fail('EINVAL', `failed to set persistent keepalive interval: ${value}`);
+        if (s < 0) return fail('EINVAL', `failed to set persistent keepalive interval: ${quote(value)}`);
         peer.persistentKeepalive = s;
         break;
       }
       case 'replace_allowed_ips':
-        if (value !== 'true') return fail('EINVAL', `failed to replace allowedips, invalid value: ${value}`);
+        if (value !== 'true') return fail('EINVAL', `failed to replace allowedips, invalid value: ${quote(value)}`);
         // Applied in order by wireguard-go: it also drops the allowed IPs given before it.
         peer.replaceAllowedIps = true;
         peer.allowedIps.length = 0;
@@ -114,19 +141,35 @@ export function parseSet(text: string): ParseSetResult {
       case 'allowed_ip': {
         const remove = value.charCodeAt(0) === 45; // '-'
         const p = parsePrefix(remove ? value.slice(1) : value, false);
-        if (!p) return fail('EINVAL', `failed to set allowed ip: ${value}`);
+        if (!p) return fail('EINVAL', `failed to set allowed ip: ${quote(value)}`);
         const op: AllowedIpOp = { remove, family: p.family, addr: p.addr, cidr: p.cidr };
         peer.allowedIps.push(op);
         break;
       }
       case 'protocol_version':
-        if (value !== '1') return fail('EINVAL', `invalid protocol version: ${value}`);
+        if (value !== '1') return fail('EINVAL', `invalid protocol version: ${quote(value)}`);
         break;
       default:
-        return fail('EINVAL', `invalid UAPI peer key: ${key}`);
+        return fail('EINVAL', `invalid UAPI peer key: ${quote(key)}`);
     }
+    return null;
   }
-  return { ok: true, req };
+}
+
+/**
+ * Parses the body of one `set=1` operation: the lines after `set=1` up to (not including) the
+ * blank line. A blank line inside `text` ends the operation (the rest is ignored); one trailing
+ * '\r' per line is dropped (as Go's line scanner does).
+ */
+export function parseSet(text: string): ParseSetResult {
+  const p = new SetParser();
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  for (const raw of lines) {
+    if (raw === '' || raw === '\r') break;
+    p.line(raw);
+  }
+  return p.finish();
 }
 
 /**
@@ -160,168 +203,3 @@ export function formatSet(req: SetRequest): string {
   return 'set=1\n' + formatSetBody(req) + '\n';
 }
 
-// ---------------------------------------------------------------------------------------------
-// Server-side framing
-
-export interface UapiHandlers {
-  /** The complete `get=1` answer, ending with "errno=0\n\n" (see renderGet in ./get.ts). */
-  handleGet(): string;
-  /** Applies a validated request; returns 0 or a NEGATIVE target errno. */
-  handleSet(req: SetRequest): number;
-  /** The target's errno numbers by name (EINVAL, EPROTO, ENOMEM at least), positive. */
-  errno: Record<string, number>;
-  /** Told about every failed operation (for the daemon's log). */
-  log?(message: string): void;
-  /** Largest operation buffered before it ends (default MAX_OPERATION). */
-  maxOperation?: number;
-}
-
-/** Largest operation accepted (bytes buffered without its end); beyond it -ENOMEM and close. */
-export const MAX_OPERATION = 16 << 20;
-
-const enum State {
-  Op, // waiting for "get=1\n" / "set=1\n"
-  GetEnd, // after "get=1\n": one more byte, which must be '\n'
-  SetBody, // collecting lines up to a blank one
-  Closed,
-}
-
-/**
- * One UAPI connection. Feed it the bytes read from the socket; it returns the bytes to write
- * back (possibly empty). Several operations may follow one another, also within one chunk. A
- * first line that is neither "get=1" nor "set=1" answers errno=-EINVAL and ends the session
- * (`closed` turns true: flush the output, then close the socket).
- */
-export class UapiSession {
-  private buf = '';
-  private state = State.Op;
-  private body = '';
-  closed = false;
-
-  constructor(private readonly h: UapiHandlers) {}
-
-  private errnoLine(name: string): string {
-    const n = this.h.errno[name] ?? this.h.errno.EINVAL ?? 22;
-    return `errno=${-n}\n\n`;
-  }
-
-  /** Processes a chunk; returns the response bytes to write. */
-  feed(chunk: Uint8Array): Uint8Array {
-    return utf8Encode(this.feedText(latin1(chunk)));
-  }
-
-  /** Same as feed() on text (each char one byte). */
-  feedText(text: string): string {
-    if (this.closed) return '';
-    this.buf += text;
-    let out = '';
-    for (;;) {
-      if (this.state === State.Op) {
-        const nl = this.buf.indexOf('\n');
-        if (nl < 0) {
-          if (this.buf.length > 16) out += this.abort('EINVAL', 'invalid UAPI operation');
-          break;
-        }
-        const op = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        if (op === 'get=1') this.state = State.GetEnd;
-        else if (op === 'set=1') {
-          this.state = State.SetBody;
-          this.body = '';
-        } else {
-          out += this.abort('EINVAL', `invalid UAPI operation: ${op}`);
-          break;
-        }
-      } else if (this.state === State.GetEnd) {
-        if (this.buf.length === 0) break;
-        const c = this.buf.charCodeAt(0);
-        this.buf = this.buf.slice(1);
-        this.state = State.Op;
-        if (c !== 10) {
-          this.h.log?.(`trailing character in UAPI get: ${JSON.stringify(String.fromCharCode(c))}`);
-          out += this.errnoLine('EINVAL');
-        } else out += this.h.handleGet();
-      } else if (this.state === State.SetBody) {
-        const end = findBlankLine(this.buf);
-        if (end < 0) {
-          // keep whole lines in `body`, the partial last line in `buf`
-          const nl = this.buf.lastIndexOf('\n');
-          if (nl >= 0) {
-            this.body += this.buf.slice(0, nl + 1);
-            this.buf = this.buf.slice(nl + 1);
-          }
-          if (this.body.length + this.buf.length > (this.h.maxOperation ?? MAX_OPERATION)) out += this.abort('ENOMEM', 'UAPI operation too large');
-          break;
-        }
-        const body = this.body + this.buf.slice(0, end);
-        this.buf = this.buf.slice(blankLineEnd(this.buf, end));
-        this.body = '';
-        this.state = State.Op;
-        out += this.runSet(body);
-      } else break;
-    }
-    return out;
-  }
-
-  /**
-   * The peer closed its sending side. A `set=1` without its blank line is still applied (as
-   * wireguard-go does at end of input); returns the response bytes, if any.
-   */
-  end(): Uint8Array {
-    let out = '';
-    if (this.state === State.SetBody && !this.closed) {
-      const body = this.body + this.buf;
-      this.body = '';
-      this.buf = '';
-      this.state = State.Op;
-      out = this.runSet(body);
-    }
-    this.closed = true;
-    this.state = State.Closed;
-    return utf8Encode(out);
-  }
-
-  private runSet(body: string): string {
-    const r = parseSet(body);
-    if (!r.ok) {
-      this.h.log?.(r.message);
-      return this.errnoLine(r.errno);
-    }
-    const n = this.h.handleSet(r.req);
-    return `errno=${n}\n\n`;
-  }
-
-  private abort(errno: string, message: string): string {
-    this.h.log?.(message);
-    this.closed = true;
-    this.state = State.Closed;
-    this.buf = '';
-    this.body = '';
-    return this.errnoLine(errno);
-  }
-}
-
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, Array.from(b.subarray(i, i + 4096)));
-  return s;
-}
-
-/**
- * Offset in `s` where the blank line that ends a set body starts (the body is s[0..offset)),
- * or -1. A blank line is "\n" or "\r\n" at the start of `s` or right after a '\n'.
- */
-function findBlankLine(s: string): number {
-  let i = 0;
-  for (;;) {
-    if (s.charCodeAt(i) === 10) return i;
-    if (s.charCodeAt(i) === 13 && s.charCodeAt(i + 1) === 10) return i;
-    const nl = s.indexOf('\n', i);
-    if (nl < 0) return -1;
-    i = nl + 1;
-  }
-}
-
-function blankLineEnd(s: string, at: number): number {
-  return s.charCodeAt(at) === 13 ? at + 2 : at + 1;
-}

@@ -248,4 +248,40 @@ t('spawn: bad arguments throw and start nothing', () => {
   assert.throws(() => sys.spawn({} as unknown as string[], {}), 'not an array');
 });
 
+t('numbers are converted before any buffer pointer is taken (valueOf cannot detach it under C)', () => {
+  // Each call gets a numeric argument whose valueOf() detaches the buffer it is about to use.
+  // Converting it first means the detached buffer is then refused (TypeError); converting it after
+  // taking the pointer would read or write freed memory and return normally.
+  const fd = os.open('/dev/zero', os.O_RDWR);
+  assert.ok(fd >= 0);
+  const ep = new Uint8Array(40);
+  const cases: [string, () => unknown][] = [
+    ['read', () => { const b = new Uint8Array(4096); return sys.read(fd, b, evil(b), 4096); }],
+    ['write', () => { const b = new Uint8Array(4096); return sys.write(fd, b, 0, evil(b, 4096)); }],
+    ['udpSend', () => { const b = new Uint8Array(4096); return sys.udpSend(-1, b, evil(b), 100, ep); }],
+    ['udpQueue', () => { const b = new Uint8Array(4096); return sys.udpQueue(-1, b, 0, evil(b, 100), ep); }],
+    ['tunQueue', () => { const b = new Uint8Array(4096); return sys.tunQueue(-1, 0, b, evil(b), 100); }],
+    ['vnetSplit', () => { const b = new Uint8Array(4096); return sys.vnetSplit(b, evil(b, 100), new Uint8Array(65536), new Int32Array(64), new Int32Array(64), 16, 16); }],
+    ['udpRecvBatch', () => { const a = new Uint8Array(65536); return sys.udpRecvBatch(fd, a, evil(a, 2048), 4, new Int32Array(64), new Int32Array(64), new Int32Array(64), new Uint8Array(160)); }],
+  ];
+  const probe = new Uint8Array(8);
+  void (evil(probe) as unknown as { valueOf(): number }).valueOf();
+  assert.is(probe.byteLength, 0, 'valueOf() detaches the buffer');
+  for (const [name, call] of cases) {
+    let threw = false;
+    try {
+      call();
+    } catch {
+      threw = true;
+    }
+    assert.ok(threw, `${name}: a detached buffer is refused`);
+  }
+  os.close(fd);
+});
+
+/** A number-like object: its valueOf detaches b's ArrayBuffer, then says `v`. */
+function evil(b: Uint8Array, v = 0): number {
+  return { valueOf: () => { (b.buffer as unknown as { transfer(): ArrayBuffer }).transfer(); return v; } } as unknown as number;
+}
+
 t.run();
