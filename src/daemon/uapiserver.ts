@@ -51,6 +51,8 @@ export class UapiServer {
   private accepting = true;
   private backoff = 0;
   private refused = 0;
+  private evicted = 0;
+  private logAt = -Infinity;
   private sweeping = false;
   private readonly onAccept = (): void => this.accept();
   private readonly onResume = (): void => this.resume();
@@ -90,13 +92,15 @@ export class UapiServer {
         this.pauseAccepting((e as Error).message);
         return;
       }
-      if (fd < 0) return;
-      if (this.refused > 0) {
-        this.log.verbose(`UAPI: accepting again (${this.refused} attempts refused)`);
-        this.refused = 0;
+      if (fd < 0) {
+        this.backoff = 0; // the queue is drained: caught up
+        return;
       }
-      this.backoff = 0;
-      if (this.conns.size >= MAX_CONNS) this.closeIdlest();
+      if (this.conns.size >= MAX_CONNS) {
+        this.closeIdlest();
+        this.evicted++;
+        this.rateLog(`UAPI: at the limit of ${MAX_CONNS} connections, the longest idle is closed for a new one (${this.evicted} so far)`, false);
+      }
       const c = new Conn(fd, this);
       this.conns.add(c);
       this.reactor.onRead(fd, c.onRead);
@@ -104,16 +108,25 @@ export class UapiServer {
     }
   }
 
-  /** accept failed (out of descriptors or memory): wait before trying again, log once. */
+  /** accept failed (out of descriptors or memory): wait before trying again (100 ms, doubling to
+   *  2 s while it keeps failing), closing the longest idle client so a new one gets in. */
   private pauseAccepting(why: string): void {
     this.refused++;
-    if (this.refused === 1) this.log.error(`UAPI: ${why}; not accepting for a while`);
-    // a descriptor freed by the longest idle client lets a new one in sooner
+    this.rateLog(`UAPI: ${why}; accepting again in a moment (${this.refused} refusals so far)`, true);
     if (this.conns.size > 0) this.closeIdlest();
     this.accepting = false;
     this.reactor.setRead(this.listenFd, false);
     this.backoff = this.backoff ? Math.min(this.backoff * 2, BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
     os.setTimeout(this.onResume, this.backoff);
+  }
+
+  /** One line per 10 s at most, whatever clients do. */
+  private rateLog(line: string, error: boolean): void {
+    const now = sys.monotonicMs();
+    if (now - this.logAt < 10000) return;
+    this.logAt = now;
+    if (error) this.log.error(line);
+    else this.log.verbose(line);
   }
 
   private resume(): void {
@@ -195,10 +208,7 @@ export class UapiServer {
   private closeIdlest(): void {
     let idlest: Conn | null = null;
     for (const c of this.conns) if (!idlest || c.lastActive < idlest.lastActive) idlest = c;
-    if (idlest) {
-      this.log.verbose(`UAPI: ${this.conns.size} connections, closing the longest idle one`);
-      this.close(idlest);
-    }
+    if (idlest) this.close(idlest);
   }
 
   private armSweep(): void {

@@ -3,7 +3,6 @@
 // are injected.
 import { clamp, publicKey as derivePublic } from '../crypto/x25519.ts';
 import { CookieChecker } from '../noise/cookie.ts';
-import { ZERO_KEYS_AFTER } from '../noise/constants.ts';
 import type { StaticIdentity } from '../noise/handshake.ts';
 import type { Keypair } from '../noise/keypair.ts';
 import { COOKIE_REPLY_SIZE, INITIATION_SIZE, TRANSPORT_HEADER_SIZE } from '../noise/messages.ts';
@@ -42,6 +41,8 @@ export class Device {
   readonly events: PeerEvents;
   mtu: number;
   readonly identity: StaticIdentity = { privateKey: null, publicKey: null };
+  /** Earliest-deadline bound shared with the peers (see tick and timers.ts). */
+  readonly wake = { at: Infinity };
   listenPort = 0;
   fwmark = 0;
   readonly allowedIps = new AllowedIps<Peer>();
@@ -122,7 +123,7 @@ export class Device {
     const key = toBase64(pub);
     let p = this.peerMap.get(key);
     if (!p) {
-      p = new Peer(pub, () => this.clock.now());
+      p = new Peer(pub, () => this.clock.now(), this.wake);
       this.peerMap.set(key, p);
     }
     return p;
@@ -280,21 +281,25 @@ export class Device {
     }
   }
 
+  /** Runs the due timers of every peer. Does nothing before the earliest deadline (O(1)); when
+   *  it is reached, one pass runs what is due and recomputes the exact earliest deadline. */
   tick(): void {
     const now = this.clock.now();
+    if (now < this.wake.at) return;
+    this.wake.at = Infinity; // timers armed while this pass runs lower it again (timers.ts arm)
+    let next = Infinity;
     for (const p of this.peerMap.values()) {
-      if (p.nextDeadline() > now) continue;
-      runTimers(this, p, now);
+      if (p.nextDeadline() <= now) runTimers(this, p, now);
+      const d = p.nextDeadline();
+      if (d < next) next = d;
     }
+    if (next < this.wake.at) this.wake.at = next;
   }
 
+  /** A bound on the earliest timer deadline of any peer: never later than it, maybe earlier (a
+   *  timer disarmed or pushed back since); O(1), asked after every packet batch. */
   nextDeadline(): number {
-    let d = Infinity;
-    for (const p of this.peerMap.values()) {
-      const n = p.nextDeadline();
-      if (n < d) d = n;
-    }
-    return d;
+    return this.wake.at;
   }
 
   // ------------------------------------------------------------------ internal helpers
@@ -353,7 +358,7 @@ function runTimers(dev: Device, p: Peer, now: number): void {
       dev.log.verbose(`peer ${toBase64(p.publicKey).slice(0, 8)}...: handshake did not complete after ${p.handshakeAttempts + 1} attempts, giving up`);
       p.keepaliveAt = Infinity;
       p.staged.length = 0;
-      if (p.zeroKeysAt === Infinity) p.zeroKeysAt = now + ZERO_KEYS_AFTER;
+      timers.zeroKeysLater(p, now);
       dev.notifyUnreachable(p);
     } else {
       p.handshakeAttempts++;

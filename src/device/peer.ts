@@ -34,7 +34,11 @@ export class Peer {
   /** Packets from TUN waiting for a session (copies; bounded). */
   readonly staged: Uint8Array[] = [];
 
-  constructor(publicKey: Uint8Array, now: () => number) {
+  /** The device's bound on its earliest deadline (shared by its peers; see timers.ts arm). */
+  readonly wake: { at: number };
+
+  constructor(publicKey: Uint8Array, now: () => number, wake: { at: number } = { at: Infinity }) {
+    this.wake = wake;
     this.publicKey = publicKey.slice();
     this.handshake = new Handshake(this.publicKey);
     this.cookie = new CookieGenerator(this.publicKey, now);
