@@ -52,6 +52,8 @@ if [ -x "build/$host/wgjs" ]; then
   stage e2e-wgquick bash test/e2e/wgquick.sh
   # handshake floods (mac1-valid from 50 sources, a replayed initiation) while peers connect and ping
   stage e2e-flood bash test/e2e/flood.sh
+  # abusive UAPI clients against 4,000 peers while a ping runs (issue 15), hook signal state
+  stage e2e-hardening bash test/e2e/hardening.sh
   # offloads (issue 13): content-hashed TCP/UDP through wgjs<->wgjs / bookworm / sid wireguard-go,
   # offloads on and off, refused offloads, the start line and the switches
   stage e2e-offload bash test/e2e/offload.sh
