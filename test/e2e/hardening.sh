@@ -26,7 +26,7 @@ sleep 60
 EOF
 WGJS_ENV="WGJS_HOTPLUG_DIR=$T/hooks" start wgjs "$A" "$IA" || { echo "hardening: 0 passed, 1 failed"; exit 1; }
 DPID=${PIDS[-1]}
-check "UAPI socket: mode 600, owner root ($(stat -c '%a %U' "$SOCK"))" test "$(stat -c '%a %U' "$SOCK")" = "600 root"
+check "UAPI socket: mode 700 (umask 077, as wireguard-go), owner root ($(stat -c "%a %U" "$SOCK"))" test "$(stat -c "%a %U" "$SOCK")" = "700 root"
 check "socket directory: mode 755 ($(stat -c %a /var/run/wireguard))" test "$(stat -c %a /var/run/wireguard)" = 755
 start wgjs "$B" "$IB" || { echo "hardening: 0 passed, 1 failed"; exit 1; }
 inner "$A" "$IA" 10.99.0.1/24 fd99::1/64
