@@ -1,141 +1,112 @@
-// The device: our identity, the peers, cryptokey routing, the index table, and the entry points
-// the host calls (configuration, receiveUdp, receiveTun, tick). Pure: I/O, clock and randomness
-// are injected.
+// The device: configuration (identity, peers, cryptokey routing, port and mark) and the entry
+// points the host calls (receiveUdp/receiveUdpBatch, receiveTun/receiveTunBatch, tick). What the
+// packet path shares lives in its Context (context.ts); sending, receiving and the timers are
+// send.ts, receive.ts and timers.ts, which depend on the context only. Pure: I/O, clock and
+// randomness are injected.
 import { clamp, publicKey as derivePublic } from '../crypto/x25519.ts';
-import { CookieChecker } from '../noise/cookie.ts';
 import type { StaticIdentity } from '../noise/handshake.ts';
-import type { Keypair } from '../noise/keypair.ts';
-import { COOKIE_REPLY_SIZE, INITIATION_SIZE, TRANSPORT_HEADER_SIZE } from '../noise/messages.ts';
-import type { Clock, Logger, PeerEvents, RandomFill, Transport, TunWriter } from '../platform/types.ts';
+import type { Clock, Logger } from '../platform/types.ts';
 import type { SetRequest } from '../uapi/types.ts';
 import { ctEqual, isZero, toBase64 } from '../util/bytes.ts';
-import { AllowedIps } from './allowedips.ts';
-import { IndexTable } from './indextable.ts';
-import { HandshakeLoad } from './load.ts';
+import type { AllowedIps } from './allowedips.ts';
+import { Context, type ContextOptions } from './context.ts';
+import type { IndexTable } from './indextable.ts';
+import type { HandshakeLoad } from './load.ts';
 import { Peer } from './peer.ts';
-import { Ratelimiter } from './ratelimiter.ts';
 import { receiveUdp, receiveUdpBatch } from './receive.ts';
 import { sendInitiation, sendKeepalive, sendPacket, sendPackets, sendStaged } from './send.ts';
 import * as timers from './timers.ts';
 
-export interface DeviceOptions {
-  clock: Clock;
-  random: RandomFill;
-  transport: Transport;
-  tun: TunWriter;
-  log?: Logger;
-  events?: PeerEvents;
-  mtu?: number;
-  /** Real milliseconds for measuring handshake work (src/device/load.ts); default clock.now. */
-  workClock?: () => number;
-}
+export type DeviceOptions = ContextOptions;
 
-const silent: Logger = { level: 0, error() {}, verbose() {}, debug() {} };
+/** What expired timers send (timers.ts takes them as a parameter: no import cycle). */
+const SEND: timers.TimerActions = { sendInitiation, sendKeepalive, sendStaged };
 
 export class Device {
-  readonly clock: Clock;
-  readonly random: RandomFill;
-  readonly transport: Transport;
-  readonly tun: TunWriter;
-  readonly log: Logger;
-  readonly events: PeerEvents;
-  mtu: number;
-  readonly identity: StaticIdentity = { privateKey: null, publicKey: null };
-  /** Earliest-deadline bound shared with the peers (see tick and timers.ts). */
-  readonly wake = { at: Infinity };
+  /** The packet path's shared state. */
+  readonly ctx: Context;
   listenPort = 0;
   fwmark = 0;
-  readonly allowedIps = new AllowedIps<Peer>();
-  readonly indexes: IndexTable<Peer>;
-  readonly cookieChecker: CookieChecker;
-  readonly ratelimiter: Ratelimiter;
-  private readonly peerMap = new Map<string, Peer>();
-  private running = false;
-  // buffers reused on the packet path
-  readonly handshakeBuf = new Uint8Array(INITIATION_SIZE);
-  readonly cookieBuf = new Uint8Array(COOKIE_REPLY_SIZE);
-  readonly sendBuf = new Uint8Array(TRANSPORT_HEADER_SIZE + 65535 + 64);
-  /** @internal Within one receive batch (receive.ts): what the previous packet already settled.
-   *  Reset at every batch: configuration never changes in the middle of one. */
-  /** @internal send.ts: a TUN run's padded lengths and datagram ranges (grow to the largest batch) */
-  txPads = new Int32Array(128);
-  txDOffs = new Int32Array(128);
-  txDLens = new Int32Array(128);
-  /** @internal receive.ts: transportOpen's per-message results (grows to the largest batch) */
-  rxOpened = new Int32Array(4096); // the daemon's largest read: 64 messages x 64 GRO segments
-  readonly rxBatch = { ep: null as Uint8Array | null, epPeer: null as Peer | null, src4: 0, srcPeer: null as Peer | null };
-  private readonly rnd1 = new Uint8Array(1);
-  // under load: measured by the time spent on handshake work (src/device/load.ts)
-  readonly load = new HandshakeLoad();
-  readonly workClock: () => number;
-  /** Bound once: finds a peer by public key (used by the handshake). */
-  readonly lookupPeer = (pub: Uint8Array): Peer | undefined => this.peerMap.get(toBase64(pub));
 
   constructor(opts: DeviceOptions) {
-    this.clock = opts.clock;
-    this.random = opts.random;
-    this.transport = opts.transport;
-    this.tun = opts.tun;
-    this.log = opts.log ?? silent;
-    this.events = opts.events ?? {};
-    this.mtu = opts.mtu ?? 1420;
-    this.workClock = opts.workClock ?? ((): number => this.clock.now());
-    this.indexes = new IndexTable<Peer>(this.random);
-    const now = (): number => this.clock.now();
-    this.cookieChecker = new CookieChecker(this.random, now);
-    this.ratelimiter = new Ratelimiter(this.clock, { random: this.random });
+    this.ctx = new Context(opts);
+  }
+
+  get clock(): Clock {
+    return this.ctx.clock;
+  }
+  get log(): Logger {
+    return this.ctx.log;
+  }
+  get identity(): StaticIdentity {
+    return this.ctx.identity;
+  }
+  get allowedIps(): AllowedIps<Peer> {
+    return this.ctx.allowedIps;
+  }
+  get indexes(): IndexTable<Peer> {
+    return this.ctx.indexes;
+  }
+  get load(): HandshakeLoad {
+    return this.ctx.load;
+  }
+  get mtu(): number {
+    return this.ctx.mtu;
+  }
+  set mtu(v: number) {
+    this.ctx.mtu = v;
   }
 
   // ------------------------------------------------------------------ configuration
   get privateKey(): Uint8Array | null {
-    return this.identity.privateKey;
+    return this.ctx.identity.privateKey;
   }
   get publicKey(): Uint8Array | null {
-    return this.identity.publicKey;
+    return this.ctx.identity.publicKey;
   }
   get isUp(): boolean {
-    return this.running;
+    return this.ctx.running;
   }
 
   setPrivateKey(key: Uint8Array | null): void {
     const k = key && !isZero(key) ? clamp(key.slice()) : null;
-    const cur = this.identity.privateKey;
+    const cur = this.ctx.identity.privateKey;
     if (cur && k && ctEqual(cur, k)) {
       k.fill(0);
       return;
     }
     if (!cur && !k) return;
-    this.identity.privateKey = k;
+    this.ctx.identity.privateKey = k;
     cur?.fill(0); // the old static key is gone from memory, not just unreferenced
-    this.identity.publicKey = k ? derivePublic(k) : null;
-    this.cookieChecker.init(this.identity.publicKey);
-    if (this.identity.publicKey) {
-      const same = this.getPeer(this.identity.publicKey);
+    this.ctx.identity.publicKey = k ? derivePublic(k) : null;
+    this.ctx.cookieChecker.init(this.ctx.identity.publicKey);
+    if (this.ctx.identity.publicKey) {
+      const same = this.getPeer(this.ctx.identity.publicKey);
       if (same) this.removePeer(same);
     }
-    for (const p of this.peerMap.values()) {
+    for (const p of this.ctx.peerMap.values()) {
       p.handshake.invalidateStatic();
-      this.expireSessions(p);
+      this.ctx.expireSessions(p);
     }
   }
 
   addPeer(pub: Uint8Array): Peer {
     const key = toBase64(pub);
-    let p = this.peerMap.get(key);
+    let p = this.ctx.peerMap.get(key);
     if (!p) {
-      p = new Peer(pub, () => this.clock.now(), this.wake);
-      this.peerMap.set(key, p);
+      p = new Peer(pub, () => this.ctx.clock.now(), this.ctx.wake);
+      this.ctx.peerMap.set(key, p);
     }
     return p;
   }
   getPeer(pub: Uint8Array): Peer | undefined {
-    return this.peerMap.get(toBase64(pub));
+    return this.ctx.peerMap.get(toBase64(pub));
   }
   removePeer(p: Peer): void {
-    if (!this.peerMap.delete(toBase64(p.publicKey))) return;
+    if (!this.ctx.peerMap.delete(toBase64(p.publicKey))) return;
     p.removed = true;
-    this.allowedIps.removeByPeer(p);
-    this.expireSessions(p);
+    this.ctx.allowedIps.removeByPeer(p);
+    this.ctx.expireSessions(p);
     timers.stopAll(p);
     p.staged.length = 0;
     // like the kernel (peer.c zeroes the whole peer on release): the preshared key, the
@@ -144,20 +115,20 @@ export class Device {
     p.cookie.wipe();
   }
   removeAllPeers(): void {
-    for (const p of [...this.peerMap.values()]) this.removePeer(p);
+    for (const p of [...this.ctx.peerMap.values()]) this.removePeer(p);
   }
   peers(): Iterable<Peer> {
-    return this.peerMap.values();
+    return this.ctx.peerMap.values();
   }
   get peerCount(): number {
-    return this.peerMap.size;
+    return this.ctx.peerMap.size;
   }
 
   setPersistentKeepalive(p: Peer, seconds: number): void {
     const was = p.persistentKeepalive;
     p.persistentKeepalive = seconds;
     if (seconds === 0) p.persistentKeepaliveAt = Infinity;
-    else if (was === 0 && this.running) sendKeepaliveOrHandshake(this, p);
+    else if (was === 0 && this.ctx.running) timers.keepaliveOrHandshake(this.ctx, p, SEND);
   }
 
   /**
@@ -178,7 +149,7 @@ export class Device {
     if (req.privateKey) this.setPrivateKey(req.privateKey);
     if (req.replacePeers) this.removeAllPeers();
     for (const op of req.peers) {
-      if (this.identity.publicKey && ctEqual(op.publicKey, this.identity.publicKey)) continue; // never ourselves
+      if (this.ctx.identity.publicKey && ctEqual(op.publicKey, this.ctx.identity.publicKey)) continue; // never ourselves
       let p = this.getPeer(op.publicKey);
       if (op.remove) {
         if (p) this.removePeer(p);
@@ -190,10 +161,10 @@ export class Device {
       }
       if (op.presharedKey) p.handshake.presharedKey.set(op.presharedKey);
       if (op.endpoint) p.endpoint.set(op.endpoint.subarray(0, 40));
-      if (op.replaceAllowedIps) this.allowedIps.removeByPeer(p);
+      if (op.replaceAllowedIps) this.ctx.allowedIps.removeByPeer(p);
       for (const a of op.allowedIps) {
-        if (a.remove) this.allowedIps.remove(p, a.family, a.addr, a.cidr);
-        else this.allowedIps.insert(p, a.family, a.addr, a.cidr);
+        if (a.remove) this.ctx.allowedIps.remove(p, a.family, a.addr, a.cidr);
+        else this.ctx.allowedIps.insert(p, a.family, a.addr, a.cidr);
       }
       if (op.persistentKeepalive !== undefined) this.setPersistentKeepalive(p, op.persistentKeepalive);
     }
@@ -201,17 +172,17 @@ export class Device {
   }
 
   up(): void {
-    if (this.running) return;
-    this.running = true;
-    for (const p of this.peerMap.values()) {
-      if (p.persistentKeepalive > 0) sendKeepaliveOrHandshake(this, p);
+    if (this.ctx.running) return;
+    this.ctx.running = true;
+    for (const p of this.ctx.peerMap.values()) {
+      if (p.persistentKeepalive > 0) timers.keepaliveOrHandshake(this.ctx, p, SEND);
     }
   }
   down(): void {
-    if (!this.running) return;
-    this.running = false;
-    for (const p of this.peerMap.values()) {
-      this.expireSessions(p);
+    if (!this.ctx.running) return;
+    this.ctx.running = false;
+    for (const p of this.ctx.peerMap.values()) {
+      this.ctx.expireSessions(p);
       timers.stopAll(p);
       p.staged.length = 0;
     }
@@ -219,8 +190,8 @@ export class Device {
 
   // ------------------------------------------------------------------ packet path
   receiveUdp(buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
-    if (!this.running) return;
-    receiveUdp(this, buf, off, len, ep);
+    if (!this.ctx.running) return;
+    receiveUdp(this.ctx, buf, off, len, ep);
   }
 
   /** Datagrams k in [start, end) of one read: buf[offs[k] .. +lens[k]) from endpoint
@@ -228,26 +199,26 @@ export class Device {
    *  are opened together; every decision stays per datagram (receive.ts); the batch shares one
    *  clock reading. */
   receiveUdpBatch(buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], start: number, end: number): void {
-    if (!this.running) return;
-    receiveUdpBatch(this, buf, offs, lens, src, eps, start, end);
+    if (!this.ctx.running) return;
+    receiveUdpBatch(this.ctx, buf, offs, lens, src, eps, start, end);
   }
 
   receiveTun(buf: Uint8Array, off: number, len: number): void {
-    if (!this.running || len < 1) return;
+    if (!this.ctx.running || len < 1) return;
     const v = buf[off]! >> 4;
     let peer: Peer | null;
-    if (v === 4 && len >= 20) peer = this.allowedIps.lookup(4, buf, off + 16);
-    else if (v === 6 && len >= 40) peer = this.allowedIps.lookup(6, buf, off + 24);
+    if (v === 4 && len >= 20) peer = this.ctx.allowedIps.lookup(4, buf, off + 16);
+    else if (v === 6 && len >= 40) peer = this.ctx.allowedIps.lookup(6, buf, off + 24);
     else return;
     if (!peer) return; // no route: dropped (the kernel answers ICMP unreachable; so do we not)
-    sendPacket(this, peer, buf, off, len);
+    sendPacket(this.ctx, peer, buf, off, len);
   }
 
   /** Packets i in [0, n) read from TUN: buf[offs[i] .. +lens[i]), each with the head- and
    *  tailroom receiveTun needs. A run of packets to the same destination address (the segments
    *  of one TSO super-packet) takes one routing decision: the same address has the same route. */
   receiveTunBatch(buf: Uint8Array, offs: Int32Array, lens: Int32Array, n: number): void {
-    if (!this.running) return;
+    if (!this.ctx.running) return;
     let i = 0;
     while (i < n) {
       const off = offs[i]!;
@@ -259,11 +230,11 @@ export class Device {
       if (v === 4 && len >= 20) {
         dst = 16;
         size = 4;
-        peer = this.allowedIps.lookup(4, buf, off + 16);
+        peer = this.ctx.allowedIps.lookup(4, buf, off + 16);
       } else if (v === 6 && len >= 40) {
         dst = 24;
         size = 16;
-        peer = this.allowedIps.lookup(6, buf, off + 24);
+        peer = this.ctx.allowedIps.lookup(6, buf, off + 24);
       } else {
         i++;
         continue;
@@ -276,7 +247,7 @@ export class Device {
         while (k < size && buf[o + dst + k] === buf[off + dst + k]) k++;
         if (k < size) break;
       }
-      if (peer) sendPackets(this, peer, buf, offs, lens, i, j);
+      if (peer) sendPackets(this.ctx, peer, buf, offs, lens, i, j);
       i = j;
     }
   }
@@ -284,110 +255,23 @@ export class Device {
   /** Runs the due timers of every peer. Does nothing before the earliest deadline (O(1)); when
    *  it is reached, one pass runs what is due and recomputes the exact earliest deadline. */
   tick(): void {
-    const now = this.clock.now();
-    if (now < this.wake.at) return;
-    this.wake.at = Infinity; // timers armed while this pass runs lower it again (timers.ts arm)
+    const ctx = this.ctx;
+    const now = ctx.clock.now();
+    const wake = ctx.wake;
+    if (now < wake.at) return;
+    wake.at = Infinity; // timers armed while this pass runs lower it again (timers.ts arm)
     let next = Infinity;
-    for (const p of this.peerMap.values()) {
-      if (p.nextDeadline() <= now) runTimers(this, p, now);
+    for (const p of ctx.peerMap.values()) {
+      if (p.nextDeadline() <= now) timers.expire(ctx, p, now, SEND);
       const d = p.nextDeadline();
       if (d < next) next = d;
     }
-    if (next < this.wake.at) this.wake.at = next;
+    if (next < wake.at) wake.at = next;
   }
 
   /** A bound on the earliest timer deadline of any peer: never later than it, maybe earlier (a
    *  timer disarmed or pushed back since); O(1), asked after every packet batch. */
   nextDeadline(): number {
-    return this.wake.at;
+    return this.ctx.wake.at;
   }
-
-  // ------------------------------------------------------------------ internal helpers
-  /** @internal */ jitter(): number {
-    this.random(this.rnd1);
-    return timers.jitter(this.rnd1[0]!);
-  }
-  /** @internal */ dropKeypair(kp: Keypair | null): void {
-    if (!kp) return;
-    this.indexes.delete(kp.localIndex);
-    kp.zero();
-  }
-  /** @internal */ releaseHandshakeIndex(p: Peer): void {
-    const idx = p.handshake.localIndex;
-    if (idx !== 0) {
-      const e = this.indexes.get(idx);
-      if (e && e.keypair === null) this.indexes.delete(idx);
-      p.handshake.localIndex = 0;
-    }
-  }
-  /** @internal */ notifyHandshake(p: Peer): void {
-    this.log.verbose(`peer ${toBase64(p.publicKey).slice(0, 8)}...: handshake complete`);
-    if (!p.reachable) {
-      p.reachable = true;
-      if (this.events.peerUp) this.events.peerUp(p.publicKey, p.endpoint);
-    }
-  }
-  /** @internal */ notifyUnreachable(p: Peer): void {
-    if (p.reachable) {
-      p.reachable = false;
-      if (this.events.peerDown) this.events.peerDown(p.publicKey, p.endpoint);
-    }
-  }
-  /** @internal */ expireSessions(p: Peer): void {
-    const k = p.keypairs;
-    this.dropKeypair(k.previous);
-    this.dropKeypair(k.current);
-    this.dropKeypair(k.next);
-    k.previous = k.current = k.next = null;
-    this.releaseHandshakeIndex(p);
-    p.handshake.clear();
-    p.handshake.lastSentHandshake = -Infinity;
-  }
-}
-
-function sendKeepaliveOrHandshake(dev: Device, p: Peer): void {
-  if (p.keypairs.current) sendKeepalive(dev, p);
-  else sendInitiation(dev, p, false);
-}
-
-/** Runs the due timers of one peer (whitepaper section 6.x; wireguard-go's timers.go semantics). */
-function runTimers(dev: Device, p: Peer, now: number): void {
-  if (p.retransmitAt <= now) {
-    p.retransmitAt = Infinity;
-    if (timers.retransmitExhausted(p)) {
-      dev.log.verbose(`peer ${toBase64(p.publicKey).slice(0, 8)}...: handshake did not complete after ${p.handshakeAttempts + 1} attempts, giving up`);
-      p.keepaliveAt = Infinity;
-      p.staged.length = 0;
-      timers.zeroKeysLater(p, now);
-      dev.notifyUnreachable(p);
-    } else {
-      p.handshakeAttempts++;
-      p.endpoint.fill(0, 20, 40); // forget the sticky source: maybe it is what broke
-      p.handshake.lastSentHandshake = -Infinity;
-      sendInitiation(dev, p, true);
-    }
-  }
-  if (p.keepaliveAt <= now) {
-    p.keepaliveAt = Infinity;
-    sendKeepalive(dev, p);
-    if (p.keepaliveNeedAnother) {
-      p.keepaliveNeedAnother = false;
-      timers.dataReceived(p, now);
-    }
-  }
-  if (p.newHandshakeAt <= now) {
-    p.newHandshakeAt = Infinity;
-    p.endpoint.fill(0, 20, 40);
-    sendInitiation(dev, p, false);
-  }
-  if (p.zeroKeysAt <= now) {
-    p.zeroKeysAt = Infinity;
-    dev.expireSessions(p);
-    dev.notifyUnreachable(p);
-  }
-  if (p.persistentKeepaliveAt <= now) {
-    p.persistentKeepaliveAt = Infinity;
-    if (p.persistentKeepalive > 0) sendKeepaliveOrHandshake(dev, p);
-  }
-  if (p.staged.length > 0 && p.keypairs.current) sendStaged(dev, p);
 }

@@ -12,14 +12,14 @@ import {
 } from '../noise/messages.ts';
 import { readU32LE, readU64LE } from '../util/bytes.ts';
 import { ENDPOINT_SIZE } from '../platform/types.ts';
-import type { Device } from './device.ts';
+import type { Context } from './context.ts';
 import type { Peer } from './peer.ts';
 import { beginSession, sendInitiation, sendResponse, sendStaged, sendKeepalive } from './send.ts';
 import * as timers from './timers.ts';
 
-function setEndpoint(dev: Device, peer: Peer, ep: Uint8Array): void {
+function setEndpoint(ctx: Context, peer: Peer, ep: Uint8Array): void {
   // roaming: the source of every authenticated packet becomes the endpoint
-  const t = dev.transport;
+  const t = ctx.transport;
   if (t.updateEndpoint) {
     t.updateEndpoint(peer.endpoint, ep);
     return;
@@ -44,12 +44,12 @@ function isTransport(buf: Uint8Array, off: number, len: number): boolean {
  * through every per-packet decision (counter, replay window, session rotation, endpoint, timers,
  * allowed IPs) on its own. Anything else is receiveUdp's.
  */
-export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], start: number, n: number): void {
-  const now = dev.clock.now();
-  const rx = dev.rxBatch;
+export function receiveUdpBatch(ctx: Context, buf: Uint8Array, offs: Int32Array, lens: Int32Array, src: Int32Array, eps: Uint8Array[], start: number, n: number): void {
+  const now = ctx.clock.now();
+  const rx = ctx.rxBatch;
   rx.ep = rx.epPeer = rx.srcPeer = null;
-  if (dev.rxOpened.length < n) dev.rxOpened = new Int32Array(n);
-  const res = dev.rxOpened;
+  if (ctx.rxOpened.length < n) ctx.rxOpened = new Int32Array(n);
+  const res = ctx.rxOpened;
   let k = start;
   while (k < n) {
     const off = offs[k]!;
@@ -59,7 +59,7 @@ export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, 
       continue;
     }
     if (!isTransport(buf, off, len)) {
-      receiveUdp(dev, buf, off, len, eps[src[k]!]!);
+      receiveUdp(ctx, buf, off, len, eps[src[k]!]!);
       k++;
       continue;
     }
@@ -71,7 +71,7 @@ export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, 
       if (l < 0 || !isTransport(buf, o, l)) break;
       if (buf[o + 4] !== buf[r] || buf[o + 5] !== buf[r + 1] || buf[o + 6] !== buf[r + 2] || buf[o + 7] !== buf[r + 3]) break;
     }
-    const entry = dev.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
+    const entry = ctx.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
     if (entry && entry.keypair !== null && now - entry.keypair.created < REJECT_AFTER_TIME) {
       const kp = entry.keypair;
       if (transportOpen(kp.recvKey, buf, offs, lens, k, j, res) > 0) {
@@ -79,7 +79,7 @@ export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, 
           const c = res[i]!;
           if (c === -2) continue; // not authentic: silence
           const o = offs[i]!;
-          authenticated(dev, entry.peer, kp, buf, o, lens[i]!, eps[src[i]!]!, c >= 0 ? c : readU64LE(buf, o + TRANSPORT_COUNTER), now);
+          authenticated(ctx, entry.peer, kp, buf, o, lens[i]!, eps[src[i]!]!, c >= 0 ? c : readU64LE(buf, o + TRANSPORT_COUNTER), now);
         }
       }
     }
@@ -87,118 +87,123 @@ export function receiveUdpBatch(dev: Device, buf: Uint8Array, offs: Int32Array, 
   }
 }
 
-export function receiveUdp(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
-  const rx = dev.rxBatch;
+export function receiveUdp(ctx: Context, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+  const rx = ctx.rxBatch;
   rx.ep = rx.epPeer = rx.srcPeer = null;
   const type = messageType(buf, off, len);
-  if (type === MSG_TRANSPORT) receiveTransport(dev, buf, off, len, ep, dev.clock.now());
-  else if (type === MSG_INITIATION || type === MSG_RESPONSE) receiveHandshake(dev, type, buf, off, len, ep);
-  else if (type === MSG_COOKIE_REPLY) receiveCookieReply(dev, buf, off);
+  if (type === MSG_TRANSPORT) receiveTransport(ctx, buf, off, len, ep, ctx.clock.now());
+  else if (type === MSG_INITIATION || type === MSG_RESPONSE) receiveHandshake(ctx, type, buf, off, len, ep);
+  else if (type === MSG_COOKIE_REPLY) receiveCookieReply(ctx, buf, off);
   // anything else: silence
 }
 
-function receiveHandshake(dev: Device, type: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+function receiveHandshake(ctx: Context, type: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
   // mac1 first: one native call, nothing allocated, silence for anything that fails it
-  if (!dev.cookieChecker.checkMac1(buf, off, len)) return;
-  const load = dev.load;
-  let t0 = dev.workClock();
+  if (!ctx.cookieChecker.checkMac1(buf, off, len)) return;
+  const load = ctx.load;
+  let t0 = ctx.workClock();
   if (load.overCap(t0)) return; // this second's handshake budget is spent: drop silently
   if (load.underLoad(t0)) {
-    if (!dev.cookieChecker.checkMac2(buf, off, len, ep)) {
+    if (!ctx.cookieChecker.checkMac2(buf, off, len, ep)) {
       const sender = readU32LE(buf, off + (type === MSG_INITIATION ? INIT_SENDER : RESP_SENDER));
-      dev.cookieChecker.createReply(buf, off, len, sender, ep, dev.cookieBuf);
-      dev.transport.send(dev.cookieBuf, 0, dev.cookieBuf.length, ep);
-      load.spent(t0, dev.workClock());
+      ctx.cookieChecker.createReply(buf, off, len, sender, ep, ctx.cookieBuf);
+      ctx.transport.send(ctx.cookieBuf, 0, ctx.cookieBuf.length, ep);
+      load.spent(t0, ctx.workClock());
       return;
     }
-    if (!dev.ratelimiter.allow(ep)) return;
-    t0 = dev.workClock();
+    if (!ctx.ratelimiter.allow(ep)) return;
+    t0 = ctx.workClock();
   }
-  handshakeWork(dev, type, buf, off, len, ep);
-  load.spent(t0, dev.workClock());
+  handshakeWork(ctx, type, buf, off, len, ep);
+  load.spent(t0, ctx.workClock());
 }
 
-function handshakeWork(dev: Device, type: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
+function handshakeWork(ctx: Context, type: number, buf: Uint8Array, off: number, len: number, ep: Uint8Array): void {
   const msg = off === 0 ? buf : buf.subarray(off, off + len);
-  const now = dev.clock.now();
+  const now = ctx.clock.now();
   if (type === MSG_INITIATION) {
-    const peer = consumeInitiation(dev.identity, msg, 0, dev.lookupPeer, now);
+    const peer = consumeInitiation(ctx.identity, msg, 0, ctx.lookupPeer, now);
     if (!peer) return;
-    setEndpoint(dev, peer, ep);
+    setEndpoint(ctx, peer, ep);
     peer.rxBytes += len;
     timers.anyAuthenticatedPacketTraversal(peer, now);
     timers.anyAuthenticatedPacketReceived(peer);
-    sendResponse(dev, peer);
+    sendResponse(ctx, peer);
     return;
   }
-  const entry = dev.indexes.get(readU32LE(msg, RESP_RECEIVER));
+  const entry = ctx.indexes.get(readU32LE(msg, RESP_RECEIVER));
   if (!entry || entry.keypair !== null) return;
   const peer = entry.peer;
-  if (!consumeResponse(dev.identity, peer.handshake, msg, 0)) return;
-  setEndpoint(dev, peer, ep);
+  if (!consumeResponse(ctx.identity, peer.handshake, msg, 0)) return;
+  setEndpoint(ctx, peer, ep);
   peer.rxBytes += len;
   timers.anyAuthenticatedPacketTraversal(peer, now);
   timers.anyAuthenticatedPacketReceived(peer);
-  if (!beginSession(dev, peer)) return;
+  if (!beginSession(ctx, peer)) return;
   timers.sessionDerived(peer, now);
-  timers.handshakeComplete(peer, dev.clock.wall());
-  dev.notifyHandshake(peer);
+  timers.handshakeComplete(peer, ctx.clock.wall());
+  ctx.handshakeDone(peer);
   // the initiator sends at once: staged data, or a keepalive to confirm the session
-  if (peer.staged.length > 0) sendStaged(dev, peer);
-  else sendKeepalive(dev, peer);
+  if (peer.staged.length > 0) sendStaged(ctx, peer);
+  else sendKeepalive(ctx, peer);
 }
 
-function receiveCookieReply(dev: Device, buf: Uint8Array, off: number): void {
-  const entry = dev.indexes.get(readU32LE(buf, off + COOKIE_RECEIVER));
+function receiveCookieReply(ctx: Context, buf: Uint8Array, off: number): void {
+  const entry = ctx.indexes.get(readU32LE(buf, off + COOKIE_RECEIVER));
   if (!entry) return;
   entry.peer.cookie.consumeReply(buf, off);
 }
 
-function receiveTransport(dev: Device, buf: Uint8Array, off: number, len: number, ep: Uint8Array, now: number): void {
+function receiveTransport(ctx: Context, buf: Uint8Array, off: number, len: number, ep: Uint8Array, now: number): void {
   // receiver index and counter, u32/u64 little-endian, read byte by byte (the packet path)
   const r = off + TRANSPORT_RECEIVER;
-  const entry = dev.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
+  const entry = ctx.indexes.get((buf[r]! | (buf[r + 1]! << 8) | (buf[r + 2]! << 16) | (buf[r + 3]! << 24)) >>> 0);
   if (!entry || entry.keypair === null) return;
   const kp: Keypair = entry.keypair;
   const counter = readU64LE(buf, off + TRANSPORT_COUNTER);
   if (!(counter < REJECT_AFTER_MESSAGES) || now - kp.created >= REJECT_AFTER_TIME) return;
   if (!aeadOpen(kp.recvKey, counter, null, buf, off + TRANSPORT_HEADER_SIZE, len - TRANSPORT_HEADER_SIZE)) return;
-  authenticated(dev, entry.peer, kp, buf, off, len, ep, counter, now);
+  authenticated(ctx, entry.peer, kp, buf, off, len, ep, counter, now);
 }
 
 /** A transport message of `kp` that authenticated (decrypted in place): the counter against the
- *  limit and the replay window, then the session, endpoint, timers and the inner packet. */
-function authenticated(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number, ep: Uint8Array, counter: number, now: number): void {
+ *  limit and the replay window, then the session, endpoint and timers; then the key's freshness
+ *  and the inner packet. */
+function authenticated(ctx: Context, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number, ep: Uint8Array, counter: number, now: number): void {
   if (!kp.replay.validateCounter(counter, REJECT_AFTER_MESSAGES)) return;
   const k = peer.keypairs;
-  if (kp === k.next) {
-    dev.dropKeypair(k.previous);
-    k.previous = k.current;
-    k.current = kp;
-    k.next = null;
-    timers.handshakeComplete(peer, dev.clock.wall());
-    dev.notifyHandshake(peer);
-    sendStaged(dev, peer);
+  if (kp === k.next && k.confirm(kp, ctx.forgetIndex)) {
+    timers.handshakeComplete(peer, ctx.clock.wall());
+    ctx.handshakeDone(peer);
+    sendStaged(ctx, peer);
   }
-  const dataOff = off + TRANSPORT_HEADER_SIZE;
   // the endpoint record of this datagram's message was already applied for this peer?
-  const rx = dev.rxBatch;
+  const rx = ctx.rxBatch;
   if (rx.ep !== ep || rx.epPeer !== peer) {
-    setEndpoint(dev, peer, ep);
+    setEndpoint(ctx, peer, ep);
     rx.ep = ep;
     rx.epPeer = peer;
   }
   peer.rxBytes += len;
   const plainLen = len - TRANSPORT_HEADER_SIZE - TAG_SIZE;
   timers.transportReceived(peer, now, plainLen > 0);
-  // keep the key fresh: an initiator whose session nears REJECT_AFTER_TIME rekeys once
   const cur = k.current;
-  if (cur && cur.isInitiator && !peer.sentLastMinuteHandshake && now - cur.created >= REKEY_ON_RECEIVE_AGE) {
-    peer.sentLastMinuteHandshake = true;
-    sendInitiation(dev, peer, false);
-  }
-  if (plainLen === 0) return; // keepalive
-  // the inner packet: its real length, and its source must be one of the peer's allowed IPs
+  if (cur !== null && cur.isInitiator && !peer.sentLastMinuteHandshake) keepKeyFresh(ctx, peer, cur, now);
+  if (plainLen > 0) innerPacket(ctx, peer, buf, off + TRANSPORT_HEADER_SIZE, plainLen);
+  // else: a keepalive
+}
+
+/** Keep the key fresh: an initiator whose session nears REJECT_AFTER_TIME rekeys once, on
+ *  receive (the responder never rekeys on time; whitepaper 6.2). */
+function keepKeyFresh(ctx: Context, peer: Peer, cur: Keypair, now: number): void {
+  if (now - cur.created < REKEY_ON_RECEIVE_AGE) return;
+  peer.sentLastMinuteHandshake = true;
+  sendInitiation(ctx, peer, false);
+}
+
+/** The inner packet at buf[dataOff, +plainLen): its real length from its IP header, and its
+ *  source must be one of the peer's allowed IPs (cryptokey routing); then it goes to the TUN. */
+function innerPacket(ctx: Context, peer: Peer, buf: Uint8Array, dataOff: number, plainLen: number): void {
   const v = buf[dataOff]! >> 4;
   let ipLen: number;
   let family: 4 | 6;
@@ -215,12 +220,13 @@ function authenticated(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, of
   if (ipLen > plainLen || ipLen < (family === 4 ? 20 : 40)) return;
   if (family === 4) {
     // the previous packet of this batch came from the same inner IPv4 source: same route
+    const rx = ctx.rxBatch;
     const a = (buf[srcOff]! << 24) | (buf[srcOff + 1]! << 16) | (buf[srcOff + 2]! << 8) | buf[srcOff + 3]!;
     if (rx.srcPeer === null || rx.src4 !== a) {
-      rx.srcPeer = dev.allowedIps.lookup(4, buf, srcOff);
+      rx.srcPeer = ctx.allowedIps.lookup(4, buf, srcOff);
       rx.src4 = a;
     }
     if (rx.srcPeer !== peer) return;
-  } else if (dev.allowedIps.lookup(6, buf, srcOff) !== peer) return;
-  dev.tun.write(buf, dataOff, ipLen);
+  } else if (ctx.allowedIps.lookup(6, buf, srcOff) !== peer) return;
+  ctx.tun.write(buf, dataOff, ipLen);
 }

@@ -1,4 +1,5 @@
-// Sending: handshake messages, keepalives, and transport data (encrypted in place).
+// Sending: handshake messages, keepalives, and transport data (encrypted in place). Works on the
+// device's Context; every function is named after what the whitepaper sends.
 import { TAG_SIZE, transportSeal, transportSealRun } from '../crypto/aead.ts';
 import {
   MAX_STAGED_PACKETS, PADDING_MULTIPLE, REJECT_AFTER_MESSAGES, REJECT_AFTER_TIME,
@@ -7,7 +8,7 @@ import {
 import { createInitiation, createResponse, deriveTransportKeys } from '../noise/handshake.ts';
 import { Keypair } from '../noise/keypair.ts';
 import { INITIATION_SIZE, RESPONSE_SIZE, TRANSPORT_HEADER_SIZE } from '../noise/messages.ts';
-import type { Device } from './device.ts';
+import type { Context } from './context.ts';
 import type { Peer } from './peer.ts';
 import * as timers from './timers.ts';
 
@@ -20,81 +21,64 @@ export function paddedLength(len: number, mtu: number): number {
   return len + (padded - last);
 }
 
-function transmit(dev: Device, peer: Peer, buf: Uint8Array, off: number, len: number): void {
+function transmit(ctx: Context, peer: Peer, buf: Uint8Array, off: number, len: number): void {
   if (peer.endpoint[0] === 0) return;
   peer.txBytes += len;
-  dev.transport.send(buf, off, len, peer.endpoint);
+  ctx.transport.send(buf, off, len, peer.endpoint);
 }
 
 /** Starts a handshake unless one was sent within REKEY_TIMEOUT. `retry`: from the retransmit timer. */
-export function sendInitiation(dev: Device, peer: Peer, retry: boolean): void {
+export function sendInitiation(ctx: Context, peer: Peer, retry: boolean): void {
   if (!retry) peer.handshakeAttempts = 0;
-  const now = dev.clock.now();
+  const now = ctx.clock.now();
   const hs = peer.handshake;
   if (now - hs.lastSentHandshake < REKEY_TIMEOUT || peer.removed) return;
-  if (!dev.isUp) return;
-  const msg = dev.handshakeBuf;
-  dev.releaseHandshakeIndex(peer);
-  const idx = dev.indexes.newIndex(peer);
-  if (!createInitiation(dev.identity, hs, idx, msg, dev.random, dev.clock.wall())) {
-    dev.indexes.delete(idx);
+  if (!ctx.running) return;
+  const msg = ctx.handshakeBuf;
+  ctx.releaseHandshakeIndex(peer);
+  const idx = ctx.indexes.newIndex(peer);
+  if (!createInitiation(ctx.identity, hs, idx, msg, ctx.random, ctx.clock.wall())) {
+    ctx.indexes.delete(idx);
     return;
   }
   hs.lastSentHandshake = now;
   peer.cookie.addMacs(msg, INITIATION_SIZE);
   timers.anyAuthenticatedPacketTraversal(peer, now);
   timers.anyAuthenticatedPacketSent(peer);
-  transmit(dev, peer, msg, 0, INITIATION_SIZE);
-  timers.handshakeInitiated(peer, now, dev.jitter());
+  transmit(ctx, peer, msg, 0, INITIATION_SIZE);
+  timers.handshakeInitiated(peer, now, timers.jitter(ctx.randomByte()));
 }
 
 /** Answers a consumed initiation and installs the responder's session as `next`. */
-export function sendResponse(dev: Device, peer: Peer): void {
-  const now = dev.clock.now();
-  const msg = dev.handshakeBuf;
-  dev.releaseHandshakeIndex(peer);
-  const idx = dev.indexes.newIndex(peer);
-  if (!createResponse(peer.handshake, idx, msg, dev.random)) {
-    dev.indexes.delete(idx);
+export function sendResponse(ctx: Context, peer: Peer): void {
+  const now = ctx.clock.now();
+  const msg = ctx.handshakeBuf;
+  ctx.releaseHandshakeIndex(peer);
+  const idx = ctx.indexes.newIndex(peer);
+  if (!createResponse(peer.handshake, idx, msg, ctx.random)) {
+    ctx.indexes.delete(idx);
     return;
   }
   peer.handshake.lastSentHandshake = now;
   peer.cookie.addMacs(msg, RESPONSE_SIZE);
-  if (!beginSession(dev, peer)) return;
+  if (!beginSession(ctx, peer)) return;
   timers.sessionDerived(peer, now);
   timers.anyAuthenticatedPacketTraversal(peer, now);
   timers.anyAuthenticatedPacketSent(peer);
-  transmit(dev, peer, msg, 0, RESPONSE_SIZE);
+  transmit(ctx, peer, msg, 0, RESPONSE_SIZE);
 }
 
 /** Derives the transport keys of a finished handshake and rotates the peer's keypairs. */
-export function beginSession(dev: Device, peer: Peer): boolean {
+export function beginSession(ctx: Context, peer: Peer): boolean {
   const hs = peer.handshake;
   const localIndex = hs.localIndex;
   const remoteIndex = hs.remoteIndex;
   const keys = deriveTransportKeys(hs);
   if (!keys) return false;
-  const kp = new Keypair(keys[0], keys[1], keys[2], dev.clock.now(), localIndex, remoteIndex);
+  const kp = new Keypair(keys[0], keys[1], keys[2], ctx.clock.now(), localIndex, remoteIndex);
   hs.localIndex = 0; // the index now names the keypair
-  dev.indexes.setKeypair(localIndex, kp);
-  const k = peer.keypairs;
-  if (kp.isInitiator) {
-    if (k.next) {
-      dev.dropKeypair(k.previous);
-      k.previous = k.next;
-      k.next = null;
-      dev.dropKeypair(k.current);
-    } else {
-      dev.dropKeypair(k.previous);
-      k.previous = k.current;
-    }
-    k.current = kp;
-  } else {
-    dev.dropKeypair(k.next);
-    k.next = kp;
-    dev.dropKeypair(k.previous);
-    k.previous = null;
-  }
+  ctx.indexes.setKeypair(localIndex, kp);
+  peer.keypairs.install(kp, ctx.forgetIndex);
   return true;
 }
 
@@ -110,9 +94,9 @@ function sendingKeypair(peer: Peer, now: number): Keypair | null {
  * Encrypts buf[off, off+len) in place (header written in the 16 bytes before `off`, padding and
  * tag after) and sends it. The caller guarantees the headroom and tailroom.
  */
-function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number, now: number): void {
+function encryptAndSend(ctx: Context, peer: Peer, kp: Keypair, buf: Uint8Array, off: number, len: number, now: number): void {
   // the usual case inline (a packet within the MTU), paddedLength for the rest
-  const mtu = dev.mtu;
+  const mtu = ctx.mtu;
   let padded = (len + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
   if (padded > mtu) padded = paddedLength(len, mtu);
   const counter = kp.sendCounter++;
@@ -120,30 +104,30 @@ function encryptAndSend(dev: Device, peer: Peer, kp: Keypair, buf: Uint8Array, o
   transportSeal(kp.sendKey, kp.remoteIndex, counter, buf, off, len, padded);
   timers.transportSent(peer, now);
   // jitter only when the timer is armed: no getrandom call per data packet
-  if (len > 0 && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, dev.jitter());
+  if (len > 0 && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, timers.jitter(ctx.randomByte()));
   if (peer.endpoint[0] !== 0) {
     const n = TRANSPORT_HEADER_SIZE + padded + TAG_SIZE;
     peer.txBytes += n;
-    dev.transport.send(buf, off - TRANSPORT_HEADER_SIZE, n, peer.endpoint);
+    ctx.transport.send(buf, off - TRANSPORT_HEADER_SIZE, n, peer.endpoint);
   }
   // keep the key fresh: the initiator rekeys after REKEY_AFTER_TIME or REKEY_AFTER_MESSAGES
   if ((kp.isInitiator && now - kp.created >= REKEY_AFTER_TIME) || kp.sendCounter >= REKEY_AFTER_MESSAGES) {
-    sendInitiation(dev, peer, false);
+    sendInitiation(ctx, peer, false);
   }
 }
 
 /** A packet from TUN for `peer`: send it now if a session exists, else stage it and handshake. */
-export function sendPacket(dev: Device, peer: Peer, buf: Uint8Array, off: number, len: number): void {
-  const now = dev.clock.now();
+export function sendPacket(ctx: Context, peer: Peer, buf: Uint8Array, off: number, len: number): void {
+  const now = ctx.clock.now();
   const kp = peer.keypairs.current;
   // sendingKeypair's checks inline: this is the per-packet path
   if (kp !== null && peer.staged.length === 0 && kp.sendCounter < REJECT_AFTER_MESSAGES && now - kp.created < REJECT_AFTER_TIME) {
-    encryptAndSend(dev, peer, kp, buf, off, len, now);
+    encryptAndSend(ctx, peer, kp, buf, off, len, now);
     return;
   }
   if (peer.staged.length >= MAX_STAGED_PACKETS) peer.staged.shift();
   peer.staged.push(buf.slice(off, off + len));
-  sendStaged(dev, peer);
+  sendStaged(ctx, peer);
 }
 
 /**
@@ -153,28 +137,28 @@ export function sendPacket(dev: Device, peer: Peer, buf: Uint8Array, off: number
  * rekey check once after the run (each would be the same per packet). Otherwise (no session,
  * packets staged, limits reached) every packet takes sendPacket's path.
  */
-export function sendPackets(dev: Device, peer: Peer, buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number): void {
-  const now = dev.clock.now();
+export function sendPackets(ctx: Context, peer: Peer, buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number): void {
+  const now = ctx.clock.now();
   const kp = peer.keypairs.current;
   if (kp === null || peer.staged.length !== 0 || kp.sendCounter + (end - start) > REJECT_AFTER_MESSAGES || now - kp.created >= REJECT_AFTER_TIME) {
-    for (let i = start; i < end; i++) sendPacket(dev, peer, buf, offs[i]!, lens[i]!);
+    for (let i = start; i < end; i++) sendPacket(ctx, peer, buf, offs[i]!, lens[i]!);
     return;
   }
-  const mtu = dev.mtu;
+  const mtu = ctx.mtu;
   const key = kp.sendKey;
   const remote = kp.remoteIndex;
   const ep = peer.endpoint;
-  const transport = dev.transport;
+  const transport = ctx.transport;
   let data = false;
   let bytes = 0;
   if (transport.sendRun) {
     // the whole run in two native calls: sealed with counters in order, then queued
-    if (dev.txPads.length < end) {
-      dev.txPads = new Int32Array(end);
-      dev.txDOffs = new Int32Array(end);
-      dev.txDLens = new Int32Array(end);
+    if (ctx.txPads.length < end) {
+      ctx.txPads = new Int32Array(end);
+      ctx.txDOffs = new Int32Array(end);
+      ctx.txDLens = new Int32Array(end);
     }
-    const pads = dev.txPads;
+    const pads = ctx.txPads;
     for (let i = start; i < end; i++) {
       const len = lens[i]!;
       let padded = (len + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
@@ -183,13 +167,13 @@ export function sendPackets(dev: Device, peer: Peer, buf: Uint8Array, offs: Int3
       if (len > 0) data = true;
       bytes += TRANSPORT_HEADER_SIZE + padded + TAG_SIZE;
     }
-    transportSealRun(key, remote, kp.sendCounter, buf, offs, lens, pads, start, end, dev.txDOffs, dev.txDLens);
+    transportSealRun(key, remote, kp.sendCounter, buf, offs, lens, pads, start, end, ctx.txDOffs, ctx.txDLens);
     kp.sendCounter += end - start;
     if (ep[0] !== 0) {
       peer.txBytes += bytes;
-      transport.sendRun(buf, dev.txDOffs, dev.txDLens, start, end, ep);
+      transport.sendRun(buf, ctx.txDOffs, ctx.txDLens, start, end, ep);
     }
-    afterSend(dev, peer, kp, now, data);
+    afterSend(ctx, peer, kp, now, data);
     return;
   }
   for (let i = start; i < end; i++) {
@@ -206,43 +190,43 @@ export function sendPackets(dev: Device, peer: Peer, buf: Uint8Array, offs: Int3
     }
   }
   peer.txBytes += bytes;
-  afterSend(dev, peer, kp, now, data);
+  afterSend(ctx, peer, kp, now, data);
 }
 
 /** After a run of transport messages: the timer events and the rekey check, once. */
-function afterSend(dev: Device, peer: Peer, kp: Keypair, now: number, data: boolean): void {
+function afterSend(ctx: Context, peer: Peer, kp: Keypair, now: number, data: boolean): void {
   timers.transportSent(peer, now);
-  if (data && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, dev.jitter());
+  if (data && peer.newHandshakeAt === Infinity) timers.dataSent(peer, now, timers.jitter(ctx.randomByte()));
   if ((kp.isInitiator && now - kp.created >= REKEY_AFTER_TIME) || kp.sendCounter >= REKEY_AFTER_MESSAGES) {
-    sendInitiation(dev, peer, false);
+    sendInitiation(ctx, peer, false);
   }
 }
 
 /** Flushes staged packets if a session allows it, otherwise asks for a handshake. */
-export function sendStaged(dev: Device, peer: Peer): void {
+export function sendStaged(ctx: Context, peer: Peer): void {
   if (peer.staged.length === 0) return;
-  const now = dev.clock.now();
+  const now = ctx.clock.now();
   const kp = sendingKeypair(peer, now);
   if (!kp) {
-    sendInitiation(dev, peer, false);
+    sendInitiation(ctx, peer, false);
     return;
   }
   const pkts = peer.staged.splice(0, peer.staged.length);
-  const buf = dev.sendBuf;
+  const buf = ctx.sendBuf;
   for (const p of pkts) {
     buf.set(p, TRANSPORT_HEADER_SIZE);
-    encryptAndSend(dev, peer, kp, buf, TRANSPORT_HEADER_SIZE, p.length, now);
+    encryptAndSend(ctx, peer, kp, buf, TRANSPORT_HEADER_SIZE, p.length, now);
   }
 }
 
 /** An empty transport message (only when nothing is staged, which would carry the same). */
-export function sendKeepalive(dev: Device, peer: Peer): void {
+export function sendKeepalive(ctx: Context, peer: Peer): void {
   if (peer.staged.length > 0) {
-    sendStaged(dev, peer);
+    sendStaged(ctx, peer);
     return;
   }
-  const now = dev.clock.now();
+  const now = ctx.clock.now();
   const kp = sendingKeypair(peer, now);
   if (!kp) return;
-  encryptAndSend(dev, peer, kp, dev.sendBuf, TRANSPORT_HEADER_SIZE, 0, now);
+  encryptAndSend(ctx, peer, kp, ctx.sendBuf, TRANSPORT_HEADER_SIZE, 0, now);
 }

@@ -78,7 +78,7 @@ t('batches: a TUN run to mixed destinations, a UDP batch with a handshake in the
   assert.equal(b.tunOut.slice(1), toB, 'B got its packets, in order');
   assert.equal(c.tunOut.slice(1), toC, 'C got its packets, in order');
   // the same batch through a transport that queues runs (the daemon's): same datagrams out
-  const t = a.dev.transport;
+  const t = a.dev.ctx.transport;
   let runs = 0;
   t.sendRun = (rb, ro, rl, s0, e0, ep) => {
     runs++;
