@@ -4,6 +4,7 @@
 # `wgjs uci-sync`; its own /var/run/wireguard) and a wireguard-go "cloud server" in a second
 # namespace. The page is served by test/luci/server.mjs (ubus JSON-RPC -> the real rpcd plugin and
 # a real UCI file).
+#   SHOTS=/dir                 also saves 412 px screenshots (light, dark) of status, export, config
 #   bash test/luci/run.sh      (root; installs Debian's chromium when missing; ends with
 #                               "luci: N passed, N failed")
 #   LUCI_SRC=/path/to/luci bash test/luci/run.sh
@@ -47,6 +48,10 @@ for f in test/luci/logic.test.mjs test/luci/acl.test.mjs; do
   p=$(grep -Eo 'Passed: +[0-9]+' <<<"$out" | grep -Eo '[0-9]+$'); t=$(grep -Eo 'Total: +[0-9]+' <<<"$out" | grep -Eo '[0-9]+$')
   if [ -n "$p" ] && [ -n "$t" ]; then add "$p passed, $((t - p)) failed"; else add ""; fi
 done
+
+# ---- po/templates/wgjs.pot holds every translatable string (node test/luci/mkpot.mjs rewrites it)
+out=$(node test/luci/mkpot.mjs --check 2>&1); echo "# $out"
+if [ $? ] && grep -q 'up to date (' <<<"$out"; then add "1 passed, 0 failed"; else add "0 passed, 1 failed"; fi
 
 # ---- the world: router R (wgjs from UCI), server S (wireguard-go, or wgjs)
 IF=wl$TAG SIF=wk$TAG
@@ -119,7 +124,7 @@ UCI
 rx ping -c 2 -W 2 10.77.0.1 >/dev/null || echo "# warning: no ping through the tunnel before the browser test"
 
 out=$(WGJS="$WGJS" ROUTER_PID="$HOLDER" IFNAME="$IF" UCI="$T/network" PEER_PUB="$PS" PHONE_PUB="$PP" EVIL_PUB="$PE" EVIL="$EVIL" ROUTER_PUB="$PR" DAEMON_PID="$DAEMON_PID" \
-  LUCI_SRC="${LUCI_SRC:-}" timeout 300 node test/luci/browser.mjs 2>&1)
+  LUCI_SRC="${LUCI_SRC:-}" SHOTS="${SHOTS:-}" timeout 400 node test/luci/browser.mjs 2>&1)
 echo "$out"
 add "$out"
 echo "luci: $total_p passed, $total_f failed"
