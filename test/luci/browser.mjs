@@ -168,7 +168,10 @@ try {
   await page.fill('#modal_overlay .wgjs-export-allowed', '10.77.0.0/24');
   await page.fill('#modal_overlay .wgjs-export-endpoint', 'vpn.example.net:4444');
   await page.click('#modal_overlay .wgjs-export-update');
-  await page.waitForFunction(() => !/PersistentKeepalive/.test(document.querySelector('#modal_overlay pre.wgjs-config')?.textContent || 'PersistentKeepalive'), null, { timeout: 8000 }).catch(() => {});
+  await page.waitForFunction(() => {
+    const t = document.querySelector('#modal_overlay pre.wgjs-config')?.textContent || '';
+    return !/PersistentKeepalive/.test(t) && t.includes('Endpoint = vpn.example.net:4444');
+  }, null, { timeout: 8000 }).catch(() => {});
   conf = (await page.locator('#modal_overlay pre.wgjs-config').textContent().catch(() => '')) || '';
   check('export: keepalive, DNS, AllowedIPs and endpoint are editable', !conf.includes('PersistentKeepalive') && conf.includes('DNS = 9.9.9.9') &&
     conf.includes('AllowedIPs = 10.77.0.0/24') && conf.includes('Endpoint = vpn.example.net:4444'), conf);
@@ -303,7 +306,7 @@ try {
     // Add peer: keys generated on the router; the peer editor exports the complete file
     await page.click('.cbi-section-create .cbi-button-add').catch(() => {});
     await page.waitForSelector('#modal_overlay .wgjs-peer-export', { timeout: 10000 }).catch(() => {});
-    const pw = (opt) => page.locator(`#modal_overlay [id$=".${opt}"]`).first();
+    const pw = (opt) => page.locator(`#modal_overlay input[id^="widget.cbid.network."][id$=".${opt}"]`).first();
     const mPub = await pw('public_key').inputValue().catch(() => '');
     check('proto: Add peer fills a generated public key', KEY.test(mPub), mPub);
     await page.click('#modal_overlay .wgjs-peer-export').catch(() => {});
@@ -312,8 +315,8 @@ try {
     const pqPriv = /^PrivateKey = (\S+)$/m.exec(pq)?.[1] || '';
     check('proto: the peer editor\'s QR code decodes to a config whose PrivateKey belongs to the peer\'s public key', KEY.test(pqPriv) && pubOf(pqPriv) === mPub, pq);
     await page.screenshot({ path: shot('proto-export'), fullPage: true });
-    await page.click('#modal_overlay .modal .cbi-button-neutral, #modal_overlay .modal button:has-text("Dismiss")').catch(() => {});
-    await page.waitForTimeout(300);
+    await page.locator('#modal_overlay .modal button', { hasText: 'Dismiss' }).last().click({ timeout: 5000 }).catch((e) => console.log(`# dismiss: ${e.message.split('\n')[0]}`));
+    await page.waitForSelector('#modal_overlay .modal', { state: 'hidden', timeout: 5000 }).catch(() => {});
     await page.click('.cbi-tabmenu li[data-tab="general"] a').catch(() => {});
     // invalid input: LuCI's datatype (port) and the wgjs key validator refuse; nothing is saved
     const before = readFileSync(UCI, 'utf8');

@@ -31,7 +31,7 @@ function validator(name, optional) {
 
 /** The derived public key under the private key field: '' when the key is missing or invalid. */
 function derivePublic(priv) {
-	if (logic.validKey(priv) !== true)
+	if (logic.validKey(priv) !== true || !L.hasViewPermission()) // pubkey needs write access
 		return Promise.resolve('');
 	return L.resolveDefault(callPubkey(priv), {}).then(function(r) { return (r && r.public_key) || ''; });
 }
