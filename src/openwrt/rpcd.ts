@@ -10,13 +10,19 @@
 //   genkey   {}                 {private_key, public_key}
 //   genpsk   {}                 {preshared_key}
 //   pubkey   {private_key}      {public_key}
-//   peerconf {interface, peer, endpoint?, dns?, allowed_ips?, keepalive?}
+//   peerconf {interface, peer?, endpoint?, dns?, allowed_ips?, keepalive?,
+//             private_key?, preshared_key?, address?, name?, router_public_key?}
 //            {config, filename}: a wg-quick configuration for the peer (export/QR): Interface
-//            PrivateKey = the peer section's private_key (if stored), Address = its allowed_ips,
-//            DNS; Peer = this router's public key, preshared key, AllowedIPs (default
-//            "0.0.0.0/0, ::/0"), Endpoint = endpoint[:listen_port], PersistentKeepalive.
+//            PrivateKey = the peer's private key, Address = its allowed_ips, DNS; Peer = this
+//            router's public key, preshared key, AllowedIPs (default "0.0.0.0/0, ::/0"),
+//            Endpoint = endpoint[:listen_port], PersistentKeepalive (0/absent = none).
+//            The peer's values come from its UCI section `peer` (private_key, preshared_key,
+//            allowed_ips, description); the arguments private_key/preshared_key/address/name
+//            override them, so an editor can export values it has not saved yet (then `peer`
+//            may be omitted). A private key that does not belong to the section's public_key
+//            is refused. router_public_key overrides the router's key (an unsaved new one).
 //   peerqr   same arguments     {config, filename, svg}: the configuration as an SVG QR code.
-// Failures answer {"error": "message"}.
+// Failures answer {"error": "message"}; no message ever contains a key.
 import encodeQR from 'qr';
 import { ipcGet } from '../cli/ipc.ts';
 import { derivePublicKey } from '../cli/keys.ts';
@@ -50,14 +56,19 @@ export interface RpcdEnv {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Args = Record<string, unknown>;
 
+const PEERCONF_ARGS: Record<string, Json> = {
+  interface: 'str', peer: 'str', endpoint: 'str', dns: 'str', allowed_ips: 'str', keepalive: 32,
+  private_key: 'str', preshared_key: 'str', address: 'str', name: 'str', router_public_key: 'str',
+};
+
 /** `list`: method -> argument examples (rpcd takes the types from them). */
 export const RPCD_METHODS: Record<string, Record<string, Json>> = {
   status: { interface: 'str' },
   genkey: {},
   genpsk: {},
   pubkey: { private_key: 'str' },
-  peerconf: { interface: 'str', peer: 'str', endpoint: 'str', dns: 'str', allowed_ips: 'str', keepalive: 32 },
-  peerqr: { interface: 'str', peer: 'str', endpoint: 'str', dns: 'str', allowed_ips: 'str', keepalive: 32 },
+  peerconf: PEERCONF_ARGS,
+  peerqr: PEERCONF_ARGS,
 };
 
 class RpcError {
@@ -209,29 +220,45 @@ export interface PeerConfig {
 
 function peerconf(env: RpcdEnv, args: Args): PeerConfig {
   const ifname = str(args, 'interface', true)!;
-  const peerRef = str(args, 'peer', true)!;
+  const peerRef = str(args, 'peer', false);
+  const privArg = str(args, 'private_key', false);
+  const pskArg = str(args, 'preshared_key', false);
+  const routerPubArg = str(args, 'router_public_key', false);
+  const nameArg = str(args, 'name', false);
+  if (peerRef === undefined && privArg === undefined) throw new RpcError("missing argument 'peer'");
   const pkg = env.network();
   if (!pkg) throw new RpcError('cannot read the network configuration');
   const iface = uciFindSection(pkg, ifname);
   if (!iface || iface.type !== 'interface' || uciGet(iface, 'proto') !== 'wgjs') throw new RpcError(`no wgjs interface '${ifname}'`);
-  const peer = uciFindSection(pkg, peerRef);
-  if (!peer || peer.type !== `wireguard_${ifname}`) throw new RpcError(`no peer section '${peerRef}' of interface '${ifname}'`);
+  let peer: UciSection | null = null;
+  if (peerRef !== undefined) {
+    peer = uciFindSection(pkg, peerRef) ?? null;
+    if (!peer || peer.type !== `wireguard_${ifname}`) throw new RpcError(`no peer section '${peerRef}' of interface '${ifname}'`);
+  }
 
   // this router's public key and port: UCI first, the running daemon for generated keys/ports
   let dev: GetDevice | null | undefined;
   const runtime = () => (dev === undefined ? (dev = env.get(ifname)) : dev);
-  let priv = uciKey(iface, 'private_key');
-  if (!priv) priv = runtime()?.privateKey ?? null;
-  if (!priv) throw new RpcError(`interface '${ifname}' has no private key yet (bring it up once to generate one)`);
+  let routerPub: Uint8Array;
+  if (routerPubArg !== undefined) routerPub = keyArg(routerPubArg, 'router_public_key');
+  else {
+    let priv = uciKey(iface, 'private_key');
+    if (!priv) priv = runtime()?.privateKey ?? null;
+    if (!priv) throw new RpcError(`interface '${ifname}' has no private key yet (bring it up once to generate one)`);
+    routerPub = derivePublicKey(priv);
+  }
   let port: number | null = null;
   const lp = uciGet(iface, 'listen_port');
   if (lp !== undefined && parseUint(lp, 65535) > 0) port = parseUint(lp, 65535);
   else if (runtime()?.listenPort) port = runtime()!.listenPort;
 
   const address: string[] = [];
-  for (const a of splitItems(uciList(peer, 'allowed_ips'))) {
+  const addrArg = items(args, 'address');
+  const addrSource = addrArg ?? (peer ? splitItems(uciList(peer, 'allowed_ips')) : []);
+  const addrWhere = addrArg ? "argument 'address'" : `${peer ? peer.name : ''}.allowed_ips`;
+  for (const a of addrSource) {
     const p = parsePrefix(a, true);
-    if (!p) throw new RpcError(`${peer.name}.allowed_ips: not an IP address or prefix: '${a}'`);
+    if (!p) throw new RpcError(`${addrWhere}: not an IP address or prefix: '${a}'`);
     address.push(formatPrefix(p));
   }
   const dns = items(args, 'dns') ?? [];
@@ -252,22 +279,36 @@ function peerconf(env: RpcdEnv, args: Args): PeerConfig {
   const endpointText = str(args, 'endpoint', false);
   const endpoint = endpointText !== undefined ? endpointArg(endpointText, port) : null;
 
-  const peerPriv = uciKey(peer, 'private_key');
+  // the peer's own keys: arguments first, then its section; never echoed in an error
+  let peerPriv: Uint8Array | null;
+  if (privArg !== undefined) peerPriv = keyArg(privArg, 'private_key');
+  else {
+    const stored = peer ? uciGet(peer, 'private_key') ?? '' : '';
+    peerPriv = peer ? uciKey(peer, 'private_key') : null;
+    if (stored !== '' && !peerPriv) throw new RpcError(`peer '${peer!.name}': its private_key is not a base64 WireGuard key`);
+  }
+  if (peerPriv && peer) {
+    const pub = uciKey(peer, 'public_key');
+    if (pub && toBase64(derivePublicKey(peerPriv)) !== toBase64(pub))
+      throw new RpcError(`peer '${peer.name}': the private key does not belong to its public_key`);
+  }
+  const psk = pskArg !== undefined ? keyArg(pskArg, 'preshared_key') : peer ? uciKey(peer, 'preshared_key') : null;
+
   let c = '[Interface]\n';
   if (peerPriv) c += `PrivateKey = ${toBase64(peerPriv)}\n`;
   else c += '# PrivateKey = (not stored on the router: insert the private key of this peer)\n';
   if (address.length) c += `Address = ${address.join(', ')}\n`;
   if (dns.length) c += `DNS = ${dns.join(', ')}\n`;
   c += '\n[Peer]\n';
-  c += `PublicKey = ${toBase64(derivePublicKey(priv))}\n`;
-  const psk = uciKey(peer, 'preshared_key');
+  c += `PublicKey = ${toBase64(routerPub)}\n`;
   if (psk) c += `PresharedKey = ${toBase64(psk)}\n`;
   c += `AllowedIPs = ${allowedNorm.join(', ')}\n`;
   if (endpoint) c += `Endpoint = ${endpoint}\n`;
   if (keepalive) c += `PersistentKeepalive = ${keepalive}\n`;
 
-  const desc = (uciGet(peer, 'description') ?? '').replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '');
-  return { config: c, filename: `${ifname}-${desc || peer.name}.conf` };
+  const label = nameArg ?? (peer ? uciGet(peer, 'description') ?? '' : '');
+  const desc = label.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '');
+  return { config: c, filename: `${ifname}-${desc || (peer ? peer.name : 'peer')}.conf` };
 }
 
 function peerqr(env: RpcdEnv, args: Args): Json {

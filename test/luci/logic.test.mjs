@@ -126,4 +126,47 @@ t('parseConf: errors name the line', () => {
   for (const [text, re] of bad) assert.throws(() => L.parseConf(text), re, text);
 });
 
+t('key badge, handshake time with "(Ns ago)", keepalive', () => {
+  assert.is(L.badgeKey(KEY), 'nE8FL\u20260rLXg=');
+  assert.is(L.badgeKey(''), '');
+  assert.is(L.formatHandshake(1000, 0), 'never');
+  const then = 1700000000;
+  const d = new Date(then * 1000);
+  const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  assert.is(L.formatHandshake(then + 12, then), `${hms} (12s ago)`);
+  assert.match(L.formatHandshake(then + 2 * 86400, then), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(2d 0h ago\)$/);
+  assert.is(L.formatKeepalive(25), '25 s');
+  assert.is(L.formatKeepalive(0), 'off');
+  assert.is(L.formatKeepalive(null), 'off');
+});
+
+t('MTU: 1280..65535 (kernel TUN maximum; IPv6 minimum)', () => {
+  assert.is(L.validMtu('1280'), true);
+  assert.is(L.validMtu('65535'), true);
+  assert.is(L.validMtu('9201'), true);
+  assert.type(L.validMtu('1279'), 'string');
+  assert.type(L.validMtu('65536'), 'string');
+});
+
+t('nextFreeAddress: first host of the interface subnets not used by it or a peer', () => {
+  assert.is(L.nextFreeAddress(['10.77.0.2/24'], ['10.77.0.1/32', 'fd77::1/128', '10.77.0.3/32']), '10.77.0.4/32');
+  assert.is(L.nextFreeAddress('10.0.0.1/24, fd00::1/64', ['10.0.0.0/30']), '10.0.0.4/32');
+  assert.is(L.nextFreeAddress(['10.0.0.1/30'], ['10.0.0.2']), '');
+  assert.is(L.nextFreeAddress(['fd00::1/64'], []), '');
+  assert.is(L.nextFreeAddress([], []), '');
+});
+
+t('importPeers: the peer\'s own file keeps its private key; other files add their [Peer]s', () => {
+  const ROUTER = 'nHydJOz6F47m+3a3NVL1zVONO+fcvus79vmX+yk1yTo=';
+  const PSK = 'AwgNEhccISYrMDU6P0RJTlNYXWJnbHF2e4CFio+UmZ4=';
+  const own = L.parseConf(`[Interface]\nPrivateKey = ${KEY}\nAddress = 10.0.0.5/32, fd00::5/128\nDNS = 10.0.0.1\n\n[Peer]\nPublicKey = ${ROUTER}\nPresharedKey = ${PSK}\nAllowedIPs = 0.0.0.0/0\nEndpoint = vpn.example.com:51820\n`);
+  assert.equal(L.importPeers(own, ROUTER), [{ own: true, private_key: KEY, preshared_key: PSK, allowed_ips: ['10.0.0.5/32', 'fd00::5/128'], endpoint_host: '', endpoint_port: '', persistent_keepalive: '' }]);
+  assert.is(L.importPeers(own, null)[0].own, true);
+  // the [Peer] is another host: the router's view of that peer
+  const other = L.importPeers(own, 'qou04WoRy69IapJuUOleV53FO1rVSCLfQPMSkvF6A1c=');
+  assert.equal(other, [{ own: false, public_key: ROUTER, preshared_key: PSK, allowed_ips: ['0.0.0.0/0'], endpoint_host: 'vpn.example.com', endpoint_port: '51820', persistent_keepalive: '' }]);
+  const peersOnly = L.parseConf(`[Peer]\nPublicKey = ${ROUTER}\nAllowedIPs = 10.9.0.0/24\nPersistentKeepalive = 25\n`);
+  assert.equal(L.importPeers(peersOnly, null).map((p) => [p.own, p.public_key, p.persistent_keepalive]), [[false, ROUTER, '25']]);
+});
+
 t.run();

@@ -42,7 +42,7 @@ for (const f of files(join(app, 'htdocs'))) {
   for (let m = re.exec(src); m; m = re.exec(src)) {
     const start = m.index + m[0].length - 1;
     const [v, end] = literal(src, start);
-    if (!/^\s*[,)]/.test(src.slice(end))) continue; // only a lone literal (or with a context arg)
+    if (!/^\s*[,)]/.test(src.slice(end))) continue; // only a lone literal (or with a context argument)
     add(v, `${relative(app, f)}:${src.slice(0, start).split('\n').length}`);
   }
 }

@@ -4,13 +4,16 @@
 # `wgjs uci-sync`; its own /var/run/wireguard) and a wireguard-go "cloud server" in a second
 # namespace. The page is served by test/luci/server.mjs (ubus JSON-RPC -> the real rpcd plugin and
 # a real UCI file).
+#   SHOTS=/dir                 also saves 412 px screenshots (light, dark) of status, export, config
 #   bash test/luci/run.sh      (root; installs Debian's chromium when missing; ends with
 #                               "luci: N passed, N failed")
 #   LUCI_SRC=/path/to/luci bash test/luci/run.sh
-#                              runs the views on the REAL luci-base runtime and bootstrap theme of
-#                              that LuCI source tree (modules/luci-base, themes/luci-theme-bootstrap)
+#                              runs the views on the REAL luci-base runtime and bootstrap theme
 #                              instead of the test double, and also tests protocol/wgjs.js in
-#                              LuCI's form; without it the protocol handler is not exercised
+#                              LuCI's form; without it the protocol handler is not exercised.
+#                              LUCI_SRC is a LuCI source tree (modules/luci-base,
+#                              themes/luci-theme-bootstrap) or a copy of a router's /www
+#                              (luci-static/resources/luci.js, luci-static/bootstrap/...)
 TAG=${TAG:-l$$}
 # shellcheck source=test/e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
@@ -39,10 +42,16 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/uvu ]; then
 fi
 [ -x "$WGJS" ] || ./build.sh x86_64 >/dev/null || { echo "# build failed"; echo "luci: 0 passed, 1 failed"; exit 1; }
 
-# ---- uvu: the pure logic module
-out=$(node test/luci/logic.test.mjs 2>&1); echo "$out" | tail -n 6
-p=$(grep -Eo 'Passed: +[0-9]+' <<<"$out" | grep -Eo '[0-9]+$'); t=$(grep -Eo 'Total: +[0-9]+' <<<"$out" | grep -Eo '[0-9]+$')
-if [ -n "$p" ] && [ -n "$t" ]; then add "$p passed, $((t - p)) failed"; else add ""; fi
+# ---- uvu: the pure logic module, the ACL files
+for f in test/luci/logic.test.mjs test/luci/acl.test.mjs; do
+  out=$(node "$f" 2>&1); echo "$out" | tail -n 6
+  p=$(grep -Eo 'Passed: +[0-9]+' <<<"$out" | grep -Eo '[0-9]+$'); t=$(grep -Eo 'Total: +[0-9]+' <<<"$out" | grep -Eo '[0-9]+$')
+  if [ -n "$p" ] && [ -n "$t" ]; then add "$p passed, $((t - p)) failed"; else add ""; fi
+done
+
+# ---- po/templates/wgjs.pot holds every translatable string (node test/luci/mkpot.mjs rewrites it)
+out=$(node test/luci/mkpot.mjs --check 2>&1); echo "# $out"
+if [ $? ] && grep -q 'up to date (' <<<"$out"; then add "1 passed, 0 failed"; else add "0 passed, 1 failed"; fi
 
 # ---- the world: router R (wgjs from UCI), server S (wireguard-go, or wgjs)
 IF=wl$TAG SIF=wk$TAG
@@ -98,10 +107,24 @@ config wireguard_$IF
 UCI
 rx "$WGJS" uci-sync --config "$T/network" "$IF" >/dev/null
 ip -n "$R" addr add 10.77.0.2/24 dev "$IF"; ip -n "$R" link set "$IF" up
+# a peer whose UCI values are markup (as anyone who can write UCI network could store them): the
+# daemon knows its key (so the status page names it from UCI); every view must show the values
+# as text and run no script
+PE=$(pubkey "$(genkey)")
+EVIL="<img/src='x'/onerror='window.wgjsXss=1;alert(1)'>"
+rx "$WGJS" set "$IF" peer "$PE" allowed-ips 10.77.0.66/32
+cat >>"$T/network" <<UCI
+
+config wireguard_$IF
+	option description "$EVIL"
+	option public_key '$PE'
+	list allowed_ips "$EVIL"
+	option endpoint_host "$EVIL"
+UCI
 rx ping -c 2 -W 2 10.77.0.1 >/dev/null || echo "# warning: no ping through the tunnel before the browser test"
 
-out=$(WGJS="$WGJS" ROUTER_PID="$HOLDER" IFNAME="$IF" UCI="$T/network" PEER_PUB="$PS" PHONE_PUB="$PP" ROUTER_PUB="$PR" DAEMON_PID="$DAEMON_PID" \
-  LUCI_SRC="${LUCI_SRC:-}" timeout 300 node test/luci/browser.mjs 2>&1)
+out=$(WGJS="$WGJS" ROUTER_PID="$HOLDER" IFNAME="$IF" UCI="$T/network" PEER_PUB="$PS" PHONE_PUB="$PP" EVIL_PUB="$PE" EVIL="$EVIL" ROUTER_PUB="$PR" DAEMON_PID="$DAEMON_PID" \
+  LUCI_SRC="${LUCI_SRC:-}" SHOTS="${SHOTS:-}" timeout 400 node test/luci/browser.mjs 2>&1)
 echo "$out"
 add "$out"
 echo "luci: $total_p passed, $total_f failed"

@@ -1,11 +1,15 @@
 // HTTP server for the luci-app-wgjs browser test. It stands in for uhttpd + rpcd on a router:
-//  - /ubus/       ubus JSON-RPC over HTTP (as uhttpd-mod-ubus; single calls and batches), with
-//                 rpcd's ACL check against luci-app-wgjs's own ACL file (a call the app's ACL
-//                 does not grant fails with ubus code 6, "Permission denied", as on a router):
+//  - /ubus/       ubus JSON-RPC over HTTP (as uhttpd-mod-ubus; single calls, batches and "list"),
+//                 with rpcd's per-session ACL check (test/luci/acl.mjs) against luci-app-wgjs's
+//                 REAL acl.d file plus stand-in groups of luci-base and luci-mod-network; a call
+//                 the session's ACL does not grant answers JSON-RPC error -32002 "Access denied"
+//                 as uhttpd does (sessions: SESSIONS below, chosen by the page's ?session=):
 //                   wgjs.*                    the REAL rpcd plugin: `wgjs rpcd call METHOD` with the
 //                                             JSON arguments on stdin, run inside the router's
 //                                             network and mount namespaces (nsenter -t routerPid)
 //                                             next to a live daemon
+//                   wgjs.<ifname> status      TEST STAND-IN for the daemons' own ubus objects
+//                                             (issue 16), made from the plugin's status
 //                   uci get/set/add/delete/order/changes
 //                                             a REAL UCI file, parsed and written by the project's
 //                                             UCI code (src/openwrt/uci.ts); section names stay
@@ -16,12 +20,16 @@
 //                                             stand-ins for netifd (fixed addresses)
 //                   luci getFeatures, file list, session access
 //                                             what LuCI's runtime asks at boot (luci-base grants)
-//  - /luci-static/resources/...  the app's htdocs; with LUCI_SRC (a LuCI source tree) also the
-//                 REAL luci-base runtime and the bootstrap theme, else the test double
-//                 test/luci/luci-double/luci.js
+//  - /luci-static/resources/...  the app's htdocs; with LUCI_SRC also the REAL luci-base runtime
+//                 and the bootstrap theme, else the test double test/luci/luci-double/luci.js.
+//                 LUCI_SRC is either a LuCI source tree (modules/luci-base/htdocs/...,
+//                 themes/luci-theme-bootstrap/htdocs/...) or a router's /www layout
+//                 (luci-static/resources/luci.js, luci-static/bootstrap/cascade.css)
 //  - /cgi-bin/luci/admin/menu, /cgi-bin/luci/admin/translations/en: the menu tree made from the
 //                 app's menu.d JSON (real-LuCI mode), no translations
-//   startServer({ wgjs, routerPid, uciFile, luciSrc }) -> { url, calls, page(view), close() }
+//   /?view=wgjs/status&session=ro&dark=1   a page (dark: the bootstrap theme's dark mode)
+//   startServer({ wgjs, routerPid, uciFile, luciSrc }) -> { url, calls, denied, sessions,
+//                 setDaemonObjects(bool), close() }
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -29,6 +37,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { aclFile, allowed, glob, sessionGrants } from './acl.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const app = join(root, 'luci-app');
@@ -41,26 +50,40 @@ const NETIFD = {
   'network.interface.lan': { up: true, 'ipv4-address': [{ address: '192.168.1.1', mask: 24 }] },
 };
 
-// what luci-base's own ACL (luci-base.json: groups "unauthenticated", "luci-base") grants every
-// LuCI session; the rest must come from luci-app-wgjs.json
-const LUCI_BASE_UBUS = {
-  luci: ['getFeatures'],
-  file: ['list'],
-  session: ['access'],
-  uci: ['changes', 'get', 'add', 'apply', 'confirm', 'delete', 'order', 'rename', 'set'],
+// Stand-ins for the ACL groups of other LuCI packages a router has (luci-base.json: every
+// session's boot calls; luci-mod-network's "luci-mod-network-config": uci network), merged with
+// the REAL acl.d file of luci-app-wgjs. Denied calls answer as uhttpd-mod-ubus does: JSON-RPC
+// error -32002 "Access denied".
+const STANDIN_GROUPS = {
+  'luci-base': {
+    read: {
+      ubus: { luci: ['getFeatures'], file: ['list'], session: ['access'], uci: ['changes', 'get', 'add', 'apply', 'confirm', 'delete', 'order', 'rename', 'set'] },
+      uci: ['system', 'luci'],
+    },
+  },
+  'luci-mod-network-config': { read: { uci: ['network'] }, write: { uci: ['network'] } },
 };
-const LUCI_BASE_UCI_READ = ['system', 'luci'];
-const UCI_READ = new Set(['get', 'changes', 'state']);
+// The test's login sessions (the page picks one with ?session=NAME; default admin):
+//   admin    luci-app-wgjs read+write (nothing from luci-mod-network: the app's ACL must suffice)
+//   ro       luci-app-wgjs read only, plus luci-mod-network-config read (a read-only LuCI user)
+//   robare   luci-app-wgjs read only and nothing else
+export const SESSIONS = {
+  admin: { sid: '0123456789abcdef0123456789abcdef', groups: [['luci-base', 'rw'], ['luci-app-wgjs', 'rw']] },
+  ro: { sid: '11111111111111111111111111111111', groups: [['luci-base', 'r'], ['luci-app-wgjs', 'r'], ['luci-mod-network-config', 'r']] },
+  robare: { sid: '22222222222222222222222222222222', groups: [['luci-base', 'r'], ['luci-app-wgjs', 'r']] },
+};
 
+const UCI_READ = new Set(['get', 'changes', 'state']);
 const MIME = { '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.gif': 'image/gif', '.json': 'application/json' };
 
 function loadAcl() {
-  const acl = JSON.parse(readFileSync(join(app, 'root/usr/share/rpcd/acl.d/luci-app-wgjs.json'), 'utf8'))['luci-app-wgjs'];
-  const ubus = new Map();
-  const grant = (o, m) => ubus.set(o, new Set([...(ubus.get(o) || []), ...m]));
-  for (const [o, m] of Object.entries(LUCI_BASE_UBUS)) grant(o, m);
-  for (const level of ['read', 'write']) for (const [o, m] of Object.entries(acl[level]?.ubus || {})) grant(o, m);
-  return { ubus, uciRead: new Set([...LUCI_BASE_UCI_READ, ...(acl.read?.uci || []), ...(acl.write?.uci || [])]), uciWrite: new Set(acl.write?.uci || []) };
+  const groups = { ...STANDIN_GROUPS, ...aclFile(join(app, 'root/usr/share/rpcd/acl.d/luci-app-wgjs.json')) };
+  const bySid = new Map();
+  for (const [name, s] of Object.entries(SESSIONS)) {
+    const held = s.groups.map(([group, p]) => ({ group, perms: p === 'rw' ? ['read', 'write'] : ['read'] }));
+    bySid.set(s.sid, { name, grants: sessionGrants(held, groups), readonly: !s.groups.some(([g, p]) => g === 'luci-app-wgjs' && p === 'rw') });
+  }
+  return bySid;
 }
 
 function menuTree() {
@@ -178,31 +201,33 @@ class UciFile {
   }
 }
 
-function pageDouble(view) {
+function pageDouble(view, session, dark) {
   return `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>wgjs - LuCI (test double)</title>
+<html data-darkmode="${dark ? 'true' : 'false'}"><head><meta charset="utf-8"><title>wgjs - LuCI (test double)</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/double/double.css">
 <script src="/double/luci.js"></script>
 </head><body>
 <header>OpenWrt - LuCI (test double)</header>
 <div id="maincontent"><div id="notifications"></div><div id="view"></div></div>
 <div id="modal_overlay"></div>
-<script>bootView(${JSON.stringify(view)});</script>
+<script>bootView(${JSON.stringify(view)}, ${JSON.stringify({ sessionid: session.sid, readonly: session.readonly })});</script>
 </body></html>`;
 }
 
 // As modules/luci-base/ucode/template/header.ut + view.ut + the bootstrap theme's header/footer
-function pageReal(view, nodespec, dispatchpath) {
+function pageReal(view, nodespec, dispatchpath, session, dark) {
   const env = {
     media: '/luci-static/bootstrap', resource: '/luci-static/resources', scriptname: '/cgi-bin/luci',
     pathinfo: '/' + dispatchpath.join('/'), documentroot: '/www', requestpath: dispatchpath, dispatchpath,
-    pollinterval: 5, ubuspath: '/ubus/', sessionid: '0123456789abcdef0123456789abcdef', token: 'x',
+    pollinterval: 5, ubuspath: '/ubus/', sessionid: session.sid, token: 'x',
     nodespec, apply_rollback: 90, apply_holdoff: 4, apply_timeout: 5, apply_display: 1.5, rollback_token: null,
   };
   return `<!DOCTYPE html>
-<html lang="en" data-darkmode="false"><head><meta charset="utf-8"><title>OpenWrt | wgjs</title>
+<html lang="en" data-darkmode="${dark ? 'true' : 'false'}"><head><meta charset="utf-8"><title>OpenWrt | wgjs</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/luci-static/bootstrap/cascade.css">
+<link rel="stylesheet" media="only screen and (max-device-width: 854px)" href="/luci-static/bootstrap/mobile.css">
 <script src="/cgi-bin/luci/admin/translations/en"></script>
 <script src="/luci-static/resources/cbi.js"></script>
 </head><body class="lang_en" data-page="${dispatchpath.join('-')}">
@@ -229,26 +254,67 @@ export async function startServer({ wgjs, routerPid, uciFile, luciSrc = '', log 
   const resourceDirs = [appResources];
   const staticDirs = [];
   if (luciSrc) {
-    resourceDirs.push(harnessResources,
-      join(luciSrc, 'modules/luci-base/htdocs/luci-static/resources'),
-      join(luciSrc, 'themes/luci-theme-bootstrap/htdocs/luci-static/resources'));
-    staticDirs.push(join(luciSrc, 'themes/luci-theme-bootstrap/htdocs/luci-static'));
-    if (!existsSync(join(resourceDirs[2], 'luci.js'))) throw new Error(`LUCI_SRC=${luciSrc}: no modules/luci-base/.../luci.js`);
+    const www = existsSync(join(luciSrc, 'luci-static/resources/luci.js')); // a router's /www
+    if (www) {
+      resourceDirs.push(harnessResources, join(luciSrc, 'luci-static/resources'));
+      staticDirs.push(join(luciSrc, 'luci-static'));
+    } else {
+      resourceDirs.push(harnessResources,
+        join(luciSrc, 'modules/luci-base/htdocs/luci-static/resources'),
+        join(luciSrc, 'themes/luci-theme-bootstrap/htdocs/luci-static/resources'));
+      staticDirs.push(join(luciSrc, 'themes/luci-theme-bootstrap/htdocs/luci-static'));
+    }
+    if (!existsSync(join(resourceDirs[2], 'luci.js')))
+      throw new Error(`LUCI_SRC=${luciSrc}: neither a LuCI source tree (modules/luci-base/htdocs/luci-static/resources/luci.js) nor a /www layout (luci-static/resources/luci.js)`);
+    if (!staticDirs.some((d) => existsSync(join(d, 'bootstrap/cascade.css'))))
+      throw new Error(`LUCI_SRC=${luciSrc}: no bootstrap theme (luci-static/bootstrap/cascade.css)`);
   }
 
-  const ubusCall = (object, method, args) => {
-    const grant = acl.ubus.get(object);
-    if (!grant || !grant.has(method)) {
-      denied.push(`${object}.${method}`);
-      return [6]; // UBUS_STATUS_PERMISSION_DENIED
+  const plugin = (method, args) => {
+    const r = spawnSync('nsenter', ['-t', String(routerPid), '-m', '-n', 'env', `WGJS_UCI_CONFIG=${uciFile}`, wgjs, 'rpcd', method === 'list' ? 'list' : 'call', ...(method === 'list' ? [] : [method])], {
+      input: JSON.stringify(args || {}),
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    if (r.status !== 0 || !r.stdout) {
+      log(`rpcd plugin failed: ${r.stderr}`);
+      return null;
+    }
+    return JSON.parse(r.stdout);
+  };
+  // TEST STAND-IN for issue 16's per-daemon ubus objects: every running wgjs daemon registers
+  // "wgjs.<ifname>" with method "status" answering what `wgjs status` answers for that interface
+  // (interfaces[ifname]). Here it is made from the exec plugin's status; the real objects come
+  // from the daemons. srv.setDaemonObjects(false) models a router without them (older daemons).
+  let daemonObjects = true;
+  const daemonNames = () => {
+    if (!daemonObjects) return [];
+    const st = plugin('status', {});
+    return Object.keys(st?.interfaces || {}).filter((n) => st.interfaces[n].running).map((n) => `wgjs.${n}`);
+  };
+  const STATIC_OBJECTS = ['uci', 'session', 'luci', 'file', 'network.interface.wan', 'network.interface.lan'];
+  const signature = (object) => {
+    if (object === 'wgjs') {
+      const l = plugin('list', {}) || {};
+      const type = (v) => (typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : 'string');
+      return Object.fromEntries(Object.entries(l).map(([m, a]) => [m, Object.fromEntries(Object.entries(a).map(([k, v]) => [k, type(v)]))]));
+    }
+    if (object.startsWith('wgjs.')) return { status: {} };
+    return {};
+  };
+
+  const ubusCall = (session, object, method, args) => {
+    if (!session || !allowed(session.grants, 'ubus', object, method)) {
+      denied.push(`${session ? session.name : 'nosession'}:${object}.${method}`);
+      return null; // uhttpd: -32002 Access denied
     }
     if (object === 'uci') {
       if (method === 'apply' || method === 'confirm') return [0]; // staging/commit not modelled
       const conf = args.config;
       if (method === 'changes' && conf === undefined) return [0, { changes: {} }]; // all readable configs
-      if (!(UCI_READ.has(method) ? acl.uciRead : acl.uciWrite).has(conf)) {
-        denied.push(`uci.${method}(${conf})`);
-        return [6];
+      if (!allowed(session.grants, 'uci', conf, UCI_READ.has(method) ? 'read' : 'write')) {
+        denied.push(`${session.name}:uci.${method}(${conf})`);
+        return [6]; // rpcd's uci: UBUS_STATUS_PERMISSION_DENIED
       }
       if (conf !== 'network') return method === 'get' ? [0, { values: {} }] : [4]; // only network is a real file
       return uci.call(method, args);
@@ -256,29 +322,37 @@ export async function startServer({ wgjs, routerPid, uciFile, luciSrc = '', log 
     if (NETIFD[object] && method === 'status') return [0, NETIFD[object]];
     if (object === 'luci' && method === 'getFeatures') return [0, {}];
     if (object === 'file' && method === 'list') return [0, { entries: [] }];
-    if (object === 'session' && method === 'access') return [0, { access: true }];
+    if (object === 'session' && method === 'access') return [0, { access: allowed(session.grants, args.scope, args.object, args.function) }];
     if (object === 'wgjs') {
-      const r = spawnSync('nsenter', ['-t', String(routerPid), '-m', '-n', 'env', `WGJS_UCI_CONFIG=${uciFile}`, wgjs, 'rpcd', 'call', method], {
-        input: JSON.stringify(args || {}),
-        encoding: 'utf8',
-        timeout: 20000,
-      });
-      if (r.status !== 0 || !r.stdout) {
-        log(`rpcd plugin failed: ${r.stderr}`);
-        return [9]; // UBUS_STATUS_UNKNOWN_ERROR
-      }
-      return [0, JSON.parse(r.stdout)];
+      const r = plugin(method, args);
+      return r ? [0, r] : [9]; // UBUS_STATUS_UNKNOWN_ERROR
+    }
+    if (object.startsWith('wgjs.') && method === 'status') {
+      if (!daemonNames().includes(object)) return [4]; // no such object (daemon not running)
+      const ifname = object.slice(5);
+      const r = plugin('status', { interface: ifname });
+      return r?.interfaces?.[ifname] ? [0, r.interfaces[ifname]] : [4];
     }
     return [3];
   };
 
   const jsonrpc = (msg) => {
-    if (msg.method === 'list') return { jsonrpc: '2.0', id: msg.id, result: {} };
+    if (msg.method === 'list') {
+      // uhttpd-mod-ubus: no params -> every object path; params [pattern...] -> {path: {method: {arg: type}}}
+      const all = [...STATIC_OBJECTS, 'wgjs', ...daemonNames()];
+      if (!Array.isArray(msg.params) || !msg.params.length) return { jsonrpc: '2.0', id: msg.id, result: all };
+      const result = {};
+      for (const p of msg.params) for (const o of all) if (glob(p).test(o)) result[o] = signature(o);
+      calls.push(`list(${msg.params.join(',')})`);
+      return { jsonrpc: '2.0', id: msg.id, result };
+    }
     if (msg.method !== 'call' || !Array.isArray(msg.params)) return { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'Method not found' } };
-    const [, object, method, args] = msg.params;
+    const [sid, object, method, args] = msg.params;
+    const session = acl.get(sid);
     calls.push(`${object}.${method}`);
-    const result = ubusCall(object, method, args || {});
-    log(`ubus ${object}.${method} ${JSON.stringify(args)} -> ${result[0]}`);
+    const result = ubusCall(session, object, method, args || {});
+    log(`ubus ${session?.name} ${object}.${method} -> ${result ? result[0] : 'access denied'}`);
+    if (!result) return { jsonrpc: '2.0', id: msg.id, error: { code: -32002, message: 'Access denied' } };
     return { jsonrpc: '2.0', id: msg.id, result };
   };
 
@@ -299,11 +373,14 @@ export async function startServer({ wgjs, routerPid, uciFile, luciSrc = '', log 
     try {
       if (url.pathname === '/') {
         const view = url.searchParams.get('view') || 'wgjs/status';
-        if (!luciSrc) return send(200, 'text/html', pageDouble(view));
+        const sessionName = url.searchParams.get('session') || 'admin';
+        const session = { ...SESSIONS[sessionName], readonly: acl.get(SESSIONS[sessionName].sid).readonly };
+        if (!luciSrc) return send(200, 'text/html', pageDouble(view, session, url.searchParams.get('dark') === '1'));
         const entry = Object.entries(menu).find(([, n]) => n.action?.path === view);
         const dispatchpath = entry ? entry[0].split('/') : ['admin', 'test', ...view.split('/')];
-        const nodespec = entry ? { ...entry[1], satisfied: true } : { satisfied: true };
-        return send(200, 'text/html', pageReal(view, nodespec, dispatchpath));
+        // LuCI's dispatcher marks the node readonly when the session holds its ACL group read-only
+        const nodespec = { ...(entry ? entry[1] : {}), satisfied: true, readonly: session.readonly || undefined };
+        return send(200, 'text/html', pageReal(view, nodespec, dispatchpath, session, url.searchParams.get('dark') === '1'));
       }
       if (!luciSrc && url.pathname.startsWith('/double/')) return sendFile(send, [join(root, 'test/luci/luci-double')], url.pathname.slice(8));
       if (url.pathname.startsWith('/luci-static/resources/')) return sendFile(send, resourceDirs, url.pathname.slice(23));
@@ -326,6 +403,8 @@ export async function startServer({ wgjs, routerPid, uciFile, luciSrc = '', log 
     url: `http://127.0.0.1:${server.address().port}`,
     calls,
     denied,
+    sessions: SESSIONS,
+    setDaemonObjects: (on) => { daemonObjects = on; },
     close: () => new Promise((r) => server.close(r)),
   };
 }

@@ -171,6 +171,33 @@ t('peerconf: bad arguments answer a JSON error', () => {
   assert.equal(call(env({ network: null }), 'peerconf', { interface: 'wg0', peer: 'phone' }), { error: 'cannot read the network configuration' });
 });
 
+t('peerconf: unsaved values from the editor override the section (peer optional)', () => {
+  const e = env();
+  // no section: the editor's freshly generated key pair, addresses and name
+  const r = call(e, 'peerconf', { interface: 'wg0', private_key: PEER1_PRIV, preshared_key: PSK, address: '10.99.0.9/32, fd99::9', name: 'New phone', keepalive: '0' });
+  assert.is(r.filename, 'wg0-New_phone.conf');
+  assert.is(r.config, `[Interface]\nPrivateKey = ${PEER1_PRIV}\nAddress = 10.99.0.9/32, fd99::9/128\n\n[Peer]\nPublicKey = ${ROUTER_PUB}\nPresharedKey = ${PSK}\nAllowedIPs = 0.0.0.0/0, ::/0\n`);
+  // a section plus the editor's private key: it must belong to the section's public key
+  assert.match(call(e, 'peerconf', { interface: 'wg0', peer: '@wireguard_wg0[0]', private_key: PEER1_PRIV }).config, /^\[Interface\]\nPrivateKey = /);
+  const bad = call(e, 'peerconf', { interface: 'wg0', peer: 'phone', private_key: PEER1_PRIV });
+  assert.equal(bad, { error: "peer 'phone': the private key does not belong to its public_key" });
+  // the router's key from an unsaved editor
+  assert.match(call(e, 'peerconf', { interface: 'wg0', peer: 'phone', router_public_key: PEER3_PUB }).config, new RegExp(`\nPublicKey = ${PEER3_PUB.replace(/\+/g, '\\+')}\n`));
+  assert.equal(call(e, 'peerconf', { interface: 'wg0' }), { error: "missing argument 'peer'" });
+  assert.equal(call(e, 'peerconf', { interface: 'wg0', private_key: 'short' }), { error: "argument 'private_key' is not a base64 WireGuard key" });
+  assert.equal(call(e, 'peerconf', { interface: 'wg0', private_key: PEER1_PRIV, address: '10.0.0.1/40' }), { error: "argument 'address': not an IP address or prefix: '10.0.0.1/40'" });
+});
+
+t('peerconf: a stored private key that does not fit the section is refused, never echoed', () => {
+  const wrong = NETWORK_WG0.replace("config wireguard_wg0 'phone'\n", `config wireguard_wg0 'phone'\n\toption private_key '${PEER1_PRIV}'\n`);
+  const r = call(env({ network: wrong }), 'peerconf', { interface: 'wg0', peer: 'phone' });
+  assert.equal(r, { error: "peer 'phone': the private key does not belong to its public_key" });
+  const garbled = NETWORK_WG0.replace("config wireguard_wg0 'phone'\n", `config wireguard_wg0 'phone'\n\toption private_key '${PEER1_PRIV.slice(0, 40)}'\n`);
+  const g = call(env({ network: garbled }), 'peerconf', { interface: 'wg0', peer: 'phone' });
+  assert.equal(g, { error: "peer 'phone': its private_key is not a base64 WireGuard key" });
+  for (const k of [PEER1_PRIV, PEER1_PRIV.slice(0, 40), PSK]) assert.not.ok(JSON.stringify([r, g]).includes(k.slice(0, 12)));
+});
+
 /** The dark modules of an SVG path made of closed unit squares ("M x y" / "m dx dy" starts one). */
 function svgModules(svg: string): Set<string> {
   const d = /<path d="([^"]*)"/.exec(svg)![1]!;

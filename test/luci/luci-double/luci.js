@@ -4,15 +4,20 @@
 //   module loading  'require x' / 'require x.y as z' directives; factory(window, document, L,
 //                   ...deps); file modules are instantiated (new _class()), as L.require does
 //   globals         E(tag, attrs, children), _(), String.prototype.format (%s %d), L.resolveDefault,
-//                   L.env.sessionid
+//                   L.env.sessionid, L.hasViewPermission() (false for a read-only session),
+//                   L.raise, L.isObject, L.toArray
 //   baseclass       extend()                         view  extend(), load/render, footer buttons
 //   dom             create, append, content, attr    poll  add(fn, seconds)
 //   rpc             declare({object, method, params, expect, reject}) -> ubus JSON-RPC "call" POSTed
-//                   to /ubus/ (the test server runs the real rpcd plugin `wgjs rpcd call`)
+//                   to /ubus/ (the test server runs the real rpcd plugin `wgjs rpcd call`); a
+//                   JSON-RPC error (e.g. -32002 Access denied) rejects with an RPCError, as in
+//                   LuCI; list(pattern...) -> the "list" method's result
 //   uci             load, sections, set, unset, add, remove, save: LuCI's pending-change
 //                   cache, saved through the ubus "uci" object get/add/set/delete (the test
 //                   server edits a real UCI file)
 //   ui              addNotification, showModal, hideModal, createHandlerFn, changes.apply
+//   footer          Save / Save & Apply disabled when the view has no write permission (as
+//                   LuCI's View.addFooter with hasViewPermission())
 // The footer buttons call handleSave/handleSaveApply like LuCI's View.addFooter (a rejection is
 // not caught, as in LuCI, so it shows up as a page error).
 (function(window, document) {
@@ -123,6 +128,8 @@
 						if (!r.ok) throw new Error('RPC call to ' + d.object + '/' + d.method + ' failed with HTTP error ' + r.status);
 						return r.json();
 					}).then(function(reply) {
+						if (reply.error && reply.error.code)
+							L.raise('RPCError', 'RPC call to %s/%s failed with error %d: %s', d.object, d.method, reply.error.code, reply.error.message || '?');
 						var res = reply.result || [];
 						if (d.reject && res[0] !== 0)
 							throw new Error('RPC call to ' + d.object + '/' + d.method + ' failed with ubus code ' + res[0]);
@@ -137,6 +144,16 @@
 					});
 			};
 		}
+	};
+
+	rpc.list = function() {
+		var msg = { jsonrpc: '2.0', id: rpcId++, method: 'list', params: arguments.length ? [].slice.call(arguments) : undefined };
+		return fetch('/ubus/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(msg) })
+			.then(function(r) { return r.json(); })
+			.then(function(reply) {
+				if (reply.error && reply.error.code) L.raise('RPCError', 'RPC list failed with error %d: %s', reply.error.code, reply.error.message);
+				return reply.result;
+			});
 	};
 
 	// uci: LuCI's local cache with pending changes; save() sends them through the ubus "uci" object
@@ -268,8 +285,16 @@
 	});
 
 	var L = {
-		env: { sessionid: '00000000000000000000000000000000' },
-		resolveDefault: function(p, def) { return Promise.resolve(p).catch(function() { return def; }); }
+		env: { sessionid: '00000000000000000000000000000000', readonly: false },
+		resolveDefault: function(p, def) { return Promise.resolve(p).catch(function() { return def; }); },
+		hasViewPermission: function() { return !L.env.readonly; },
+		isObject: function(v) { return v != null && typeof v === 'object'; },
+		toArray: function(v) { return v == null ? [] : (Array.isArray(v) ? v : String(v).trim().split(/\s+/)); },
+		raise: function(type, fmt) {
+			var e = new Error(String.prototype.format.apply(fmt, [].slice.call(arguments, 2)));
+			e.name = type;
+			throw e;
+		}
 	};
 	window.L = L;
 
@@ -303,14 +328,16 @@
 	}
 
 	/** Boots a view as LuCI's ui.instantiateView + View.__init__ do: load(), render(), footer buttons. */
-	window.bootView = function(path) {
+	window.bootView = function(path, env) {
+		for (var k in env || {}) L.env[k] = env[k];
 		return requireModule('view.' + path.replace(/\//g, '.')).then(function(v) {
 			return Promise.resolve(v.load()).then(function(data) { return v.render(data); }).then(function(node) {
 				var root = document.querySelector('#view');
 				dom.content(root, node);
 				var footer = E('div', { 'class': 'cbi-page-actions' });
-				if (v.handleSaveApply) footer.appendChild(E('button', { 'class': 'btn cbi-button-apply', 'click': function(ev) { ui.createHandlerFn(v, 'handleSaveApply')(ev, '0'); } }, _('Save & Apply')));
-				if (v.handleSave) footer.appendChild(E('button', { 'class': 'btn cbi-button-save', 'click': ui.createHandlerFn(v, 'handleSave') }, _('Save')));
+				var ro = !L.hasViewPermission() || null;
+				if (v.handleSaveApply) footer.appendChild(E('button', { 'class': 'btn cbi-button-apply', 'disabled': ro, 'click': function(ev) { ui.createHandlerFn(v, 'handleSaveApply')(ev, '0'); } }, _('Save & Apply')));
+				if (v.handleSave) footer.appendChild(E('button', { 'class': 'btn cbi-button-save', 'disabled': ro, 'click': ui.createHandlerFn(v, 'handleSave') }, _('Save')));
 				if (footer.childNodes.length) root.appendChild(footer);
 				document.body.setAttribute('data-view-ready', path);
 				return v;

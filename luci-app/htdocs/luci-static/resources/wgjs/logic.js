@@ -67,12 +67,32 @@ return baseclass.extend({
 		return i === 0 ? n + ' B' : n.toFixed(n < 10 ? 2 : (n < 100 ? 1 : 0)) + ' ' + units[i];
 	},
 
+	/** "12:04:31 (12s ago)" (the local time of the handshake), or "never". */
+	formatHandshake: function(now, then) {
+		if (!then || then <= 0) return _('never');
+		var d = new Date(then * 1000), pad = function(n) { return (n < 10 ? '0' : '') + n; };
+		var time = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+		if (now - then >= 86400)
+			time = d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + time;
+		return time + ' (' + this.formatAgo(now, then) + ')';
+	},
+
+	/** 25 -> "25 s", 0/absent -> "off". */
+	formatKeepalive: function(v) {
+		return (+v > 0) ? fmt(_('%s s'), +v) : _('off');
+	},
+
 	isUp: function(now, then) {
 		return then > 0 && now - then < this.UP_SECONDS;
 	},
 
 	shortKey: function(key) {
 		return key ? key.substr(0, 8) + '\u2026' : '';
+	},
+
+	/** A key badge as stock LuCI shows it: "nE8FL…rLXg=" (first 5 and last 6 characters). */
+	badgeKey: function(key) {
+		return key && key.length > 12 ? key.substr(0, 5) + '\u2026' + key.substr(key.length - 6) : (key || '');
 	},
 
 	peerName: function(peer) {
@@ -123,6 +143,8 @@ return baseclass.extend({
 		return (/^\d{1,5}$/.test(v) && +v <= 65535) ? true : _('Invalid keepalive: seconds from 0 to 65535');
 	},
 
+	/** 1280..65535: the kernel's TUN device takes up to 65535 (as `wgjs uci-sync` and netifd's
+	 *  `ip link set mtu` do); below 1280 the kernel disables IPv6 on the link. */
 	validMtu: function(v) {
 		if (v == null || v === '') return true;
 		return (/^\d{1,5}$/.test(v) && +v >= 1280 && +v <= 65535) ? true : _('Invalid MTU: expected 1280 to 65535');
@@ -131,6 +153,57 @@ return baseclass.extend({
 	validFwmark: function(v) {
 		if (v == null || v === '' || v === 'off') return true;
 		return (/^(0x[0-9A-Fa-f]{1,8}|\d{1,10})$/.test(v) && +v <= 0xffffffff) ? true : _('Invalid fwmark: a 32-bit number (decimal or 0x hex)');
+	},
+
+	/**
+	 * The first free IPv4 host address (as "/32") in the IPv4 subnets of the interface's
+	 * addresses (list of "a.b.c.d/len"), not used by the interface nor by any peer's allowed IPs
+	 * (list); '' when there is none.
+	 */
+	nextFreeAddress: function(ifaceAddrs, used) {
+		var toInt = function(ip) { return ip.split('.').reduce(function(a, o) { return a * 256 + (+o); }, 0); };
+		var toIp = function(n) { return [Math.floor(n / 16777216), Math.floor(n / 65536) % 256, Math.floor(n / 256) % 256, n % 256].join('.'); };
+		var v4 = function(a) {
+			var m = /^(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?$/.exec(a);
+			if (!m || !parseIp4(m[1]) || (m[2] != null && +m[2] > 32)) return null;
+			var len = m[2] == null ? 32 : +m[2], size = Math.pow(2, 32 - len), ip = toInt(m[1]);
+			return { ip: ip, len: len, first: Math.floor(ip / size) * size, last: Math.floor(ip / size) * size + size - 1 };
+		};
+		var own = this.splitList(ifaceAddrs).map(v4).filter(Boolean);
+		// taken: the interface's own addresses and every prefix routed to a peer
+		var taken = own.map(function(o) { return [o.ip, o.ip]; }).concat(this.splitList(used).map(v4).filter(Boolean).map(function(p) { return [p.first, p.last]; }));
+		for (var i = 0; i < own.length; i++) {
+			if (own[i].len > 30) continue;
+			for (var n = own[i].first + 1; n < own[i].last; n++)
+				if (taken.every(function(r) { return n < r[0] || n > r[1]; })) return toIp(n) + '/32';
+		}
+		return '';
+	},
+
+	/**
+	 * What an imported wg-quick file adds as peers. The peer's OWN file ([Interface] with its
+	 * PrivateKey, a [Peer] that is this router, or only one [Peer] when routerPub is unknown)
+	 * becomes one peer that keeps the private key (its public key is derived by the caller),
+	 * with the file's Address as allowed IPs and the router's PresharedKey. Any other file: each
+	 * [Peer] becomes a peer. Returns [{own, private_key?, public_key?, preshared_key,
+	 * allowed_ips[], endpoint_host, endpoint_port, persistent_keepalive}].
+	 */
+	importPeers: function(conf, routerPub) {
+		var iface = conf.iface, peers = conf.peers;
+		var router = peers.filter(function(p) { return routerPub && p.PublicKey === routerPub; })[0];
+		if (iface && iface.PrivateKey && (router || (!routerPub && peers.length <= 1))) {
+			var r = router || peers[0] || {};
+			return [{
+				own: true, private_key: iface.PrivateKey, preshared_key: r.PresharedKey || '', allowed_ips: iface.Address.slice(),
+				endpoint_host: '', endpoint_port: '', persistent_keepalive: ''
+			}];
+		}
+		return peers.map(function(p) {
+			return {
+				own: false, public_key: p.PublicKey, preshared_key: p.PresharedKey || '', allowed_ips: p.AllowedIPs.slice(),
+				endpoint_host: p.EndpointHost || '', endpoint_port: p.EndpointPort || '', persistent_keepalive: p.PersistentKeepalive || ''
+			};
+		});
 	},
 
 	/**

@@ -5,146 +5,147 @@
 'require rpc';
 'require ui';
 'require wgjs.logic as logic';
+'require wgjs.export as wgexport';
 
-// Status -> wgjs: every wgjs interface and its peers, polled every 5 s (rpc wgjs status), with
-// a per-peer "Generate configuration" dialog (rpc wgjs peerqr).
-// Values from UCI or the router always go into the DOM as text nodes ([value]): LuCI's E() and
+// Status -> wgjs: every wgjs interface and its peers, polled every 5 s. The data comes from the
+// daemons' own ubus objects "wgjs.<ifname>" (method status; found with a ubus list of
+// "wgjs.*") and, when no daemon object exists, from the rpcd plugin's "wgjs status".
+// Per peer: name, key badge (click: details with the full key and a copy button), endpoint,
+// allowed IPs, latest handshake as time and "(Ns ago)", keepalive, rx, tx, up/down, and
+// "Generate configuration" (write access only).
+// Values from UCI or the router always reach the DOM as text nodes ([value]): LuCI's E() and
 // dom.append() set a lone string child as innerHTML.
 
 var callStatus = rpc.declare({ object: 'wgjs', method: 'status', expect: { '': {} } });
-var callPeerQr = rpc.declare({ object: 'wgjs', method: 'peerqr', params: ['interface', 'peer', 'endpoint', 'dns', 'allowed_ips', 'keepalive'], expect: { '': {} } });
-var callWanStatus = rpc.declare({ object: 'network.interface.wan', method: 'status', expect: { '': {} } });
-var callLanStatus = rpc.declare({ object: 'network.interface.lan', method: 'status', expect: { '': {} } });
+var daemonCalls = {};
+
+/** The status call of one daemon object "wgjs.<ifname>" (declared once per object). */
+function callDaemon(object) {
+	if (!daemonCalls[object])
+		daemonCalls[object] = rpc.declare({ object: object, method: 'status', expect: { '': {} } });
+	return daemonCalls[object]();
+}
+
+/** {interfaces: {...}, source: 'daemon'|'plugin'} or {error: message}. */
+function fetchStatus() {
+	return L.resolveDefault(rpc.list('wgjs.*'), {}).then(function(objs) {
+		var names = Object.keys(L.isObject(objs) ? objs : {}).filter(function(o) { return /^wgjs\.[^.]+$/.test(o); }).sort();
+		if (!names.length)
+			return null;
+		return Promise.all(names.map(callDaemon)).then(function(answers) {
+			var out = {};
+			names.forEach(function(o, i) {
+				if (L.isObject(answers[i]) && answers[i].peers) out[o.substr(5)] = answers[i];
+			});
+			return Object.keys(out).length ? { interfaces: out, source: 'daemon' } : null;
+		}, function() { return null; });
+	}).then(function(d) {
+		if (d)
+			return d;
+		return callStatus().then(function(r) {
+			if (!L.isObject(r) || !r.interfaces) return { error: (r && r.error) || null };
+			r.source = 'plugin';
+			return r;
+		}, function(e) {
+			return { error: _('The wgjs status could not be read: %s').format(e.message) };
+		});
+	});
+}
 
 function nowSeconds() {
 	return Math.floor(Date.now() / 1000);
 }
 
-function firstAddress(st, family) {
-	var list = st && st[family === 6 ? 'ipv6-address' : 'ipv4-address'];
-	return (list && list.length) ? list[0].address : null;
-}
-
-/** Copy button: the Clipboard API where the page is a secure context (https, localhost), else
- *  (LuCI over plain http, the usual case on a LAN) a selected hidden textarea + execCommand. */
-function copyButton(text) {
-	return E('button', {
-		'class': 'btn cbi-button wgjs-copy',
-		'title': _('Copy to clipboard'),
-		'click': function(ev) {
-			var btn = ev.currentTarget;
-			var done = function() { btn.textContent = _('Copied'); };
-			var fallback = function() {
-				var ta = E('textarea', { 'style': 'position:fixed;top:0;left:0;opacity:0' }, [text]);
-				document.body.appendChild(ta);
-				ta.select();
-				var ok = false;
-				try { ok = document.execCommand('copy'); } catch (e) {}
-				document.body.removeChild(ta);
-				if (ok) done();
-				else btn.textContent = _('Copy failed: select the text');
-			};
-			if (navigator.clipboard && navigator.clipboard.writeText && window.isSecureContext)
-				navigator.clipboard.writeText(text).then(done, fallback);
-			else
-				fallback();
-		}
-	}, [_('Copy')]);
-}
-
 return view.extend({
 	load: function() {
-		return L.resolveDefault(callStatus(), null);
+		return fetchStatus();
 	},
 
-	/** Export dialog for a configured peer: wg-quick config + QR code, endpoint/DNS suggested. */
-	handleExport: function(ifname, peer, listenPort) {
-		var endpoint = E('input', { 'class': 'cbi-input-text', 'id': 'wgjs-export-endpoint', 'value': window.location.hostname });
-		var dns = E('input', { 'class': 'cbi-input-text', 'id': 'wgjs-export-dns', 'value': '' });
-		var allowed = E('input', { 'class': 'cbi-input-text', 'id': 'wgjs-export-allowed', 'value': '0.0.0.0/0, ::/0' });
-		var out = E('div', { 'id': 'wgjs-export-output' }, E('em', {}, _('Generating…')));
-
-		var refresh = function() {
-			return callPeerQr(ifname, peer.section, endpoint.value, dns.value, allowed.value, 25).then(function(r) {
-				if (!r || r.error) {
-					dom.content(out, E('p', { 'class': 'alert-message warning' }, [(r && r.error) || _('No answer from the wgjs service')]));
-					return;
-				}
-				var qr = E('div', { 'class': 'wgjs-qr', 'style': 'max-width:320px;background:#fff;padding:8px' });
-				qr.innerHTML = r.svg; // SVG generated by the router's wgjs binary
-				dom.content(out, [
-					E('p', {}, [_('Scan with the WireGuard app or copy the configuration (%s):').format(r.filename)]),
-					qr,
-					E('pre', { 'class': 'wgjs-config', 'style': 'white-space:pre-wrap' }, [r.config]),
-					copyButton(r.config)
-				]);
-			});
+	/** Details window of one peer: the full public key (copyable) and every counter. */
+	handleDetails: function(ifname, peer) {
+		var now = nowSeconds();
+		var row = function(label, value, cls) {
+			return E('div', { 'class': 'tr' }, [
+				E('div', { 'class': 'td left', 'style': 'width:35%' }, [label]),
+				E('div', { 'class': 'td left' + (cls ? ' ' + cls : '') }, [value])
+			]);
 		};
-
-		// suggestions: the WAN address (else the address this page was reached at), DNS = LAN address
-		Promise.all([L.resolveDefault(callWanStatus(), null), L.resolveDefault(callLanStatus(), null)]).then(function(st) {
-			var wan = firstAddress(st[0], 4) || firstAddress(st[0], 6);
-			if (wan) endpoint.value = wan;
-			var lan = firstAddress(st[1], 4);
-			if (lan) dns.value = lan;
-			if (listenPort && endpoint.value.indexOf(':') < 0) endpoint.value += ':' + listenPort;
-			return refresh();
-		});
-
-		ui.showModal([_('Configuration for peer %s').format(logic.peerName(peer))], [
-			E('div', { 'class': 'cbi-value' }, [E('label', { 'class': 'cbi-value-title' }, _('Endpoint')), endpoint]),
-			E('div', { 'class': 'cbi-value' }, [E('label', { 'class': 'cbi-value-title' }, _('DNS')), dns]),
-			E('div', { 'class': 'cbi-value' }, [E('label', { 'class': 'cbi-value-title' }, _('Allowed IPs')), allowed]),
-			E('div', { 'class': 'right' }, [
-				E('button', { 'class': 'btn cbi-button', 'click': refresh }, _('Update')), ' ',
-				E('button', { 'class': 'btn cbi-button-neutral', 'click': ui.hideModal }, _('Close'))
+		ui.showModal([_('Peer %s').format(logic.peerName(peer))], [
+			E('div', { 'class': 'table wgjs-details' }, [
+				row(_('Public key'), E('span', {}, [E('code', { 'class': 'wgjs-fullkey', 'style': 'word-break:break-all' }, [peer.public_key]), ' ', wgexport.copyButton(peer.public_key)])),
+				row(_('Interface'), ifname),
+				row(_('Endpoint'), peer.endpoint || '-'),
+				row(_('Allowed IPs'), (peer.allowed_ips || []).join(', ') || '-'),
+				row(_('Latest handshake'), logic.formatHandshake(now, peer.latest_handshake)),
+				row(_('Persistent keepalive'), logic.formatKeepalive(peer.persistent_keepalive)),
+				row(_('Received'), logic.formatBytes(peer.transfer_rx)),
+				row(_('Sent'), logic.formatBytes(peer.transfer_tx)),
+				row(_('Preshared key'), peer.preshared_key ? _('yes') : _('no'))
 			]),
-			out
+			E('div', { 'class': 'right' }, [E('button', { 'class': 'btn cbi-button-neutral', 'click': ui.hideModal }, [_('Close')])])
 		]);
 	},
 
 	renderPeer: function(ifname, iface, peer, now) {
 		var up = logic.isUp(now, peer.latest_handshake);
+		var writable = L.hasViewPermission();
+		var td = function(cls, title, content) {
+			return E('div', { 'class': 'td ' + cls, 'data-title': title }, content);
+		};
 		var exportBtn = peer.section ? E('button', {
 			'class': 'btn cbi-button wgjs-export',
-			'click': ui.createHandlerFn(this, 'handleExport', ifname, peer, iface.listen_port)
-		}, _('Generate configuration')) : '';
-		return E('tr', { 'class': 'tr wgjs-peer', 'data-key': peer.public_key }, [
-			E('td', { 'class': 'td wgjs-name', 'title': peer.public_key }, [logic.peerName(peer)]),
-			E('td', { 'class': 'td wgjs-endpoint' }, [peer.endpoint || '-']),
-			E('td', { 'class': 'td wgjs-allowed' }, [(peer.allowed_ips || []).join(', ') || '-']),
-			E('td', { 'class': 'td wgjs-handshake' }, [logic.formatAgo(now, peer.latest_handshake)]),
-			E('td', { 'class': 'td wgjs-transfer' }, ['\u2193 ' + logic.formatBytes(peer.transfer_rx) + ' / \u2191 ' + logic.formatBytes(peer.transfer_tx)]),
-			E('td', { 'class': 'td wgjs-state' }, E('span', {
+			'disabled': writable ? null : '',
+			'title': writable ? _('wg-quick file and QR code for this peer') : _('Needs write access to wgjs'),
+			'click': ui.createHandlerFn(this, function() {
+				return wgexport.show({ ifname: ifname, section: peer.section, name: logic.peerName(peer), listenPort: iface.listen_port });
+			})
+		}, [_('Generate configuration')]) : E('em', {}, [_('not in UCI')]);
+		return E('div', { 'class': 'tr cbi-section-table-row wgjs-peer', 'data-key': peer.public_key }, [
+			td('wgjs-name', _('Peer'), [
+				E('span', {}, [logic.peerName(peer)]), ' ',
+				E('button', {
+					'class': 'btn cbi-button wgjs-keybadge',
+					'title': peer.public_key,
+					'style': 'font-family:monospace;padding:0 .4em',
+					'click': ui.createHandlerFn(this, 'handleDetails', ifname, peer)
+				}, [logic.badgeKey(peer.public_key)])
+			]),
+			td('wgjs-endpoint', _('Endpoint'), [peer.endpoint || '-']),
+			td('wgjs-allowed', _('Allowed IPs'), [(peer.allowed_ips || []).join(', ') || '-']),
+			td('wgjs-handshake', _('Latest handshake'), [logic.formatHandshake(now, peer.latest_handshake)]),
+			td('wgjs-keepalive', _('Keepalive'), [logic.formatKeepalive(peer.persistent_keepalive)]),
+			td('wgjs-rx', _('Received'), [logic.formatBytes(peer.transfer_rx)]),
+			td('wgjs-tx', _('Sent'), [logic.formatBytes(peer.transfer_tx)]),
+			td('wgjs-state', _('State'), [E('span', {
 				'class': 'label ' + (up ? 'success' : 'warning'),
 				'style': 'color:#fff;padding:2px 6px;border-radius:3px;background:' + (up ? '#2a8a2a' : '#a33')
-			}, up ? _('up') : _('down'))),
-			E('td', { 'class': 'td' }, exportBtn)
+			}, [up ? _('up') : _('down')])]),
+			td('wgjs-actions', _('Configuration'), [exportBtn])
 		]);
 	},
 
 	renderInterface: function(ifname, iface, now) {
 		var self = this;
 		var rows = (iface.peers || []).map(function(p) { return self.renderPeer(ifname, iface, p, now); });
+		var th = function(t) { return E('div', { 'class': 'th' }, [t]); };
 		return E('div', { 'class': 'cbi-section wgjs-interface', 'data-interface': ifname }, [
 			E('h3', {}, [_('Interface %s').format(ifname) + (iface.running ? '' : ' (' + _('not running') + ')')]),
 			E('div', { 'class': 'table' }, [
 				E('div', { 'class': 'tr' }, [
-					E('div', { 'class': 'td left', 'style': 'width:33%' }, _('Public key')),
-					E('div', { 'class': 'td left' }, iface.public_key ? [E('code', { 'class': 'wgjs-pubkey' }, [iface.public_key]), ' ', copyButton(iface.public_key)] : _('none'))
+					E('div', { 'class': 'td left', 'style': 'width:33%' }, [_('Public key')]),
+					E('div', { 'class': 'td left' }, iface.public_key ? [E('code', { 'class': 'wgjs-pubkey', 'style': 'word-break:break-all' }, [iface.public_key]), ' ', wgexport.copyButton(iface.public_key)] : [_('none')])
 				]),
 				E('div', { 'class': 'tr' }, [
-					E('div', { 'class': 'td left' }, _('Listen port')),
+					E('div', { 'class': 'td left' }, [_('Listen port')]),
 					E('div', { 'class': 'td left wgjs-port' }, [iface.listen_port != null ? String(iface.listen_port) : '-'])
 				])
 			]),
-			rows.length ? E('table', { 'class': 'table wgjs-peers' }, [
-				E('tr', { 'class': 'tr table-titles' }, [
-					E('th', { 'class': 'th' }, _('Peer')), E('th', { 'class': 'th' }, _('Endpoint')),
-					E('th', { 'class': 'th' }, _('Allowed IPs')), E('th', { 'class': 'th' }, _('Latest handshake')),
-					E('th', { 'class': 'th' }, _('Transfer')), E('th', { 'class': 'th' }, _('State')), E('th', { 'class': 'th' }, '')
+			rows.length ? E('div', { 'class': 'table cbi-section-table wgjs-peers' }, [
+				E('div', { 'class': 'tr table-titles' }, [
+					th(_('Peer')), th(_('Endpoint')), th(_('Allowed IPs')), th(_('Latest handshake')), th(_('Keepalive')),
+					th(_('Received')), th(_('Sent')), th(_('State')), th('')
 				])
-			].concat(rows)) : E('p', { 'class': 'wgjs-nopeers' }, E('em', {}, _('No peers configured.')))
+			].concat(rows)) : E('p', { 'class': 'wgjs-nopeers' }, [E('em', {}, [_('No peers configured.')])])
 		]);
 	},
 
@@ -155,22 +156,24 @@ return view.extend({
 		var names = Object.keys(data.interfaces).sort();
 		if (!names.length)
 			return E('p', { 'class': 'alert-message wgjs-message' },
-				_('No wgjs interface exists. Create one under Network → Interfaces with protocol "wgjs", or under Network → wgjs.'));
+				[_('No wgjs interface exists. Create one under Network → Interfaces with protocol "wgjs", or under Network → wgjs.')]);
 		var now = nowSeconds(), self = this;
-		var running = names.filter(function(n) { return data.interfaces[n].running; });
+		var running = names.filter(function(n) { return data.interfaces[n].running !== false; });
 		var parts = names.map(function(n) { return self.renderInterface(n, data.interfaces[n], now); });
 		if (!running.length)
-			parts.unshift(E('p', { 'class': 'alert-message warning wgjs-message' }, _('No wgjs daemon is running: bring the interface up (ifup) to start it.')));
-		return parts;
+			parts.unshift(E('p', { 'class': 'alert-message warning wgjs-message' }, [_('No wgjs daemon is running: bring the interface up (ifup) to start it.')]));
+		if (!L.hasViewPermission())
+			parts.unshift(E('p', { 'class': 'alert-message notice wgjs-readonly' }, [_('Read-only access: status only. Exporting peer configurations needs write access to wgjs.')]));
+		return E('div', { 'data-source': data.source || '' }, parts);
 	},
 
 	render: function(data) {
 		var self = this;
-		var box = E('div', { 'id': 'wgjs-status' }, this.renderStatus(data));
+		var box = E('div', { 'id': 'wgjs-status' }, [this.renderStatus(data)]);
 		poll.add(function() {
-			return L.resolveDefault(callStatus(), null).then(function(d) { dom.content(box, self.renderStatus(d)); });
+			return fetchStatus().then(function(d) { dom.content(box, [self.renderStatus(d)]); });
 		}, 5);
-		return E([], [E('h2', {}, _('wgjs: WireGuard status')), box]);
+		return E([], [E('h2', {}, [_('wgjs: WireGuard status')]), box]);
 	},
 
 	handleSaveApply: null,
