@@ -1,5 +1,6 @@
-// wgjs entry point (QuickJS). For now: `wgjs --version`; the daemon (`wgjs [-f] IFNAME`) and the
-// wg-compatible CLI (`wgjs genkey|show|set ...`, or invoked through a link named `wg`) hook in here.
+// wgjs entry point (QuickJS): the daemon (`wgjs [-f] IFNAME`), the wg-compatible CLI (`wgjs
+// genkey|show|set ...`, or invoked through a link named `wg`), and the OpenWrt commands (rpcd
+// plugin, uci-sync, hotplug helpers), chosen by the program name and the first argument.
 import * as sys from 'wgjs:sys';
 import { args, createLogger, exit, getenv, parseLogLevel, programName, writeErr, writeOut } from './platform/qjs.ts';
 import { runWg } from './cli/wg.ts';
@@ -9,7 +10,7 @@ import { uciSyncMain } from './openwrt/ucisync.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import { formatIp } from './util/ip.ts';
 
-export const USAGE =
+const USAGE =
   'Usage: wgjs [-f/--foreground] INTERFACE-NAME\n' +
   '       wgjs show|showconf|set|setconf|addconf|syncconf|genkey|genpsk|pubkey ... (as wg(8))\n' +
   '       wgjs uci-sync IFNAME | wgjs rpcd list|call METHOD | wgjs resolve HOST... | wgjs --version\n';

@@ -61,10 +61,10 @@ const AF_INET6 = 10;
 const IFNAMSIZ = 16;
 
 /** wg(8) sends at most this much per message (min(page size, 8192) there; 4096 on routers). */
-export const MESSAGE_LIMIT = 4096;
+const MESSAGE_LIMIT = 4096;
 
 /** The errno numbers this backend answers with (the target's, from the environment). */
-export interface KernelErrnos {
+interface KernelErrnos {
   EINVAL: number;
   EPROTO: number;
   ENOENT: number;

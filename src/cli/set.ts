@@ -9,7 +9,7 @@ import type { PeerOp, SetRequest } from '../uapi/types.ts';
 import type { WgEnv } from './env.ts';
 import { ifname, ipcGet, ipcSet } from './ipc.ts';
 
-export const SET_USAGE =
+const SET_USAGE =
   '<interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] [allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] ]...';
 
 function endpointOptions(env: WgEnv): EndpointOptions {
@@ -24,7 +24,7 @@ function flush(env: WgEnv, msgs: string[]): void {
 }
 
 /** The arguments of `wg set IFNAME ...` (after the name) as a request; null after printing why. */
-export function parseSetArgs(env: WgEnv, args: string[]): SetRequest | null {
+function parseSetArgs(env: WgEnv, args: string[]): SetRequest | null {
   const req: SetRequest = { replacePeers: false, peers: [] };
   const msgs: string[] = [];
   const opts = endpointOptions(env);

@@ -104,7 +104,7 @@ function sortPeers(peers: GetPeer[]): GetPeer[] {
 }
 
 /** The human-readable form (`wg show IFNAME`). */
-export function prettyPrint(env: WgEnv, name: string, dev: GetDevice): string {
+function prettyPrint(env: WgEnv, name: string, dev: GetDevice): string {
   const now = Math.floor(env.now());
   let s = RESET;
   s += `${GREEN}${BOLD}interface${RESET}: ${GREEN}${name}${RESET}\n`;
@@ -148,7 +148,7 @@ function dumpPrint(name: string | null, dev: GetDevice): string {
 }
 
 /** The script-friendly forms (`wg show IFNAME FIELD`); null for an unknown field. */
-export function uglyPrint(name: string | null, dev: GetDevice, param: string): string | null {
+function uglyPrint(name: string | null, dev: GetDevice, param: string): string | null {
   const pre = name === null ? '' : `${name}\t`;
   const perPeer = (f: (p: GetPeer) => string): string => dev.peers.map((p) => `${pre}${f(p)}\n`).join('');
   switch (param) {

@@ -23,7 +23,7 @@ const SUBCOMMANDS: [string, Sub, string][] = [
   ['pubkey', pubkeyMain, 'Reads a private key from stdin and writes a public key to stdout'],
 ];
 
-export function wgUsage(progName: string): string {
+function wgUsage(progName: string): string {
   let s = `Usage: ${progName} <cmd> [<args>]\n\nAvailable subcommands:\n`;
   for (const [name, , text] of SUBCOMMANDS) s += `  ${name}: ${text}\n`;
   return s + "You may pass `--help' to any of these subcommands to view usage.\n";

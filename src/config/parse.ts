@@ -18,7 +18,7 @@ export interface ConfigOptions extends EndpointOptions {
   wgQuick?: boolean;
 }
 
-export type ConfigResult =
+type ConfigResult =
   | { ok: true; req: SetRequest; messages: string[] }
   | {
       ok: false;

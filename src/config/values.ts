@@ -27,7 +27,7 @@ export function isSpace(c: number): boolean {
   return (c >= 9 && c <= 13) || c === 32;
 }
 
-export function isDigitChar(s: string, i = 0): boolean {
+function isDigitChar(s: string, i = 0): boolean {
   const c = s.charCodeAt(i);
   return c >= 48 && c <= 57;
 }

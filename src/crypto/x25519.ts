@@ -2,7 +2,7 @@
 import type { RandomFill } from '../platform/types.ts';
 import { x25519, x25519Base } from './backend.ts';
 
-export const KEY_SIZE = 32;
+const KEY_SIZE = 32;
 
 /** Clamps a private key in place (RFC 7748 decodeScalar25519) and returns it. */
 export function clamp(k: Uint8Array): Uint8Array {

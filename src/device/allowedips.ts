@@ -63,7 +63,7 @@ interface PeerList<P> {
   tail: TrieNode<P> | null;
 }
 
-export interface AllowedIpEntry {
+interface AllowedIpEntry {
   family: 4 | 6;
   addr: Uint8Array;
   cidr: number;

@@ -30,7 +30,7 @@ const silent: Logger = { level: 0, error() {}, verbose() {}, debug() {} };
 
 /** What one receive batch already settled for the packet before (reset at every batch:
  *  configuration never changes in the middle of one). */
-export interface ReceiveBatch {
+interface ReceiveBatch {
   /** The endpoint record last applied, and to which peer. */
   ep: Uint8Array | null;
   epPeer: Peer | null;

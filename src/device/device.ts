@@ -17,7 +17,7 @@ import { receiveUdp, receiveUdpBatch } from './receive.ts';
 import { sendInitiation, sendKeepalive, sendPacket, sendPackets, sendStaged } from './send.ts';
 import * as timers from './timers.ts';
 
-export type DeviceOptions = ContextOptions;
+type DeviceOptions = ContextOptions;
 
 /** What expired timers send (timers.ts takes them as a parameter: no import cycle). */
 const SEND: timers.TimerActions = { sendInitiation, sendKeepalive, sendStaged };

@@ -5,7 +5,7 @@ import type { RandomFill } from '../platform/types.ts';
 import type { Keypair } from '../noise/keypair.ts';
 import { readU32LE } from '../util/bytes.ts';
 
-export interface IndexEntry<P> {
+interface IndexEntry<P> {
   peer: P;
   keypair: Keypair | null; // null: a handshake in progress
 }

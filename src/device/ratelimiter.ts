@@ -20,9 +20,9 @@ const TOKEN_MAX = PACKET_COST * PACKETS_BURSTABLE; // 250
 const STALE_MS = 1000;
 const SWEEP_INTERVAL_MS = 1000;
 /** Default capacity: what the kernel allows on a router with 128 MiB of RAM. */
-export const RATELIMITER_DEFAULT_ENTRIES = 8192;
+const RATELIMITER_DEFAULT_ENTRIES = 8192;
 
-export interface RatelimiterOptions {
+interface RatelimiterOptions {
   /** Seeds the table's hash so remote hosts cannot aim at one chain. Default: fixed seed. */
   random?: RandomFill;
   /** Most sources tracked at once (default 8192); chains average 8 entries, as the kernel's. */

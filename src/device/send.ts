@@ -13,7 +13,7 @@ import type { Peer } from './peer.ts';
 import * as timers from './timers.ts';
 
 /** Padding to a multiple of 16, never beyond the MTU (whitepaper 5.4.6, as wireguard-go). */
-export function paddedLength(len: number, mtu: number): number {
+function paddedLength(len: number, mtu: number): number {
   let last = len;
   if (mtu > 0 && last > mtu) last %= mtu;
   let padded = (last + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);

@@ -7,13 +7,12 @@
 
 import { utf8Decode, utf8Encode } from '../util/bytes.ts';
 
-export const NLMSG_NOOP = 1;
-export const NLMSG_ERROR = 2;
-export const NLMSG_DONE = 3;
-export const NLMSG_OVERRUN = 4;
+const NLMSG_NOOP = 1;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+const NLMSG_OVERRUN = 4;
 
 export const NLM_F_REQUEST = 0x1;
-export const NLM_F_MULTI = 0x2;
 export const NLM_F_ACK = 0x4;
 export const NLM_F_DUMP_INTR = 0x10;
 export const NLM_F_DUMP = 0x300; // NLM_F_ROOT | NLM_F_MATCH

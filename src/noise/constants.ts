@@ -14,14 +14,15 @@ export const REKEY_AFTER_MESSAGES = 2 ** 60;
 export const REJECT_AFTER_MESSAGES = 2 ** 64 - 2 ** 13 - 1;
 export const REKEY_AFTER_TIME = 120_000;
 export const REJECT_AFTER_TIME = 180_000;
-export const REKEY_ATTEMPT_TIME = 90_000;
+const REKEY_ATTEMPT_TIME = 90_000;
 export const REKEY_TIMEOUT = 5_000;
 export const REKEY_TIMEOUT_JITTER_MAX = 334; // 0..333 ms
 export const KEEPALIVE_TIMEOUT = 10_000;
 export const COOKIE_REFRESH_TIME = 120_000;
 export const HANDSHAKE_INITIATION_RATE = 20; // ms between accepted initiations from one peer
 export const MAX_TIMER_HANDSHAKES = REKEY_ATTEMPT_TIME / REKEY_TIMEOUT; // 18
-/** A responder-side keypair initiator rekeys on receive once it is this old (165 s). */
+/** The initiator of the current session rekeys when it receives on a session this old (165 s:
+ *  a handshake still completes before REJECT_AFTER_TIME; whitepaper 6.2). */
 export const REKEY_ON_RECEIVE_AGE = REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT;
 export const ZERO_KEYS_AFTER = REJECT_AFTER_TIME * 3;
 export const PADDING_MULTIPLE = 16;

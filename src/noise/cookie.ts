@@ -5,7 +5,7 @@ import { xopen, xseal } from '../crypto/xaead.ts';
 import { writeU32LE } from '../util/bytes.ts';
 import type { RandomFill } from '../platform/types.ts';
 import { COOKIE_REFRESH_TIME, LABEL_COOKIE, LABEL_MAC1 } from './constants.ts';
-import { COOKIE_ENCRYPTED, COOKIE_NONCE, COOKIE_RECEIVER, MSG_COOKIE_REPLY, writeHeader } from './messages.ts';
+import { COOKIE_ENCRYPTED, COOKIE_NONCE, COOKIE_RECEIVER, MAC1_FROM_END, MAC2_FROM_END, MSG_COOKIE_REPLY, writeHeader } from './messages.ts';
 
 export class CookieChecker {
   private readonly mac1Key = new MacKey(); // HASH("mac1----" || our public key), precomputed
@@ -32,7 +32,7 @@ export class CookieChecker {
   /** mac1 of the handshake message msg[off, off+len): one native call, nothing allocated. */
   checkMac1(msg: Uint8Array, off: number, len: number): boolean {
     if (!this.enabled) return false;
-    return this.mac1Key.check(msg, off, len - 32, off + len - 32);
+    return this.mac1Key.check(msg, off, len - MAC1_FROM_END, off + len - MAC1_FROM_END);
   }
 
   /** mac2 is valid only for a cookie made from a secret younger than COOKIE_REFRESH_TIME. */
@@ -40,7 +40,7 @@ export class CookieChecker {
     if (!this.enabled || this.now() - this.secretSet > COOKIE_REFRESH_TIME) return false;
     this.makeCookie(ep);
     this.cookieMac.set(this.cookie);
-    return this.cookieMac.check(msg, off, len - 16, off + len - 16);
+    return this.cookieMac.check(msg, off, len - MAC2_FROM_END, off + len - MAC2_FROM_END);
   }
 
   /** cookie = MAC(secret, source address || port) into this.cookie (no allocation). */
@@ -64,7 +64,7 @@ export class CookieChecker {
     this.makeCookie(ep);
     const nonce = new Uint8Array(24);
     this.random(nonce);
-    const sealed = xseal(this.cookieKey, nonce, this.cookie, msg.subarray(off + len - 32, off + len - 16));
+    const sealed = xseal(this.cookieKey, nonce, this.cookie, msg.subarray(off + len - MAC1_FROM_END, off + len - MAC2_FROM_END));
     writeHeader(out, 0, MSG_COOKIE_REPLY);
     writeU32LE(out, COOKIE_RECEIVER, senderIndex);
     out.set(nonce, COOKIE_NONCE);
@@ -93,14 +93,14 @@ export class CookieGenerator {
   /** Writes mac1 and mac2 into the last 32 bytes of msg[0..len). */
   addMacs(msg: Uint8Array, len: number): void {
     this.keys();
-    const m1 = mac(this.mac1Key!, msg.subarray(0, len - 32));
-    msg.set(m1, len - 32);
+    const m1 = mac(this.mac1Key!, msg.subarray(0, len - MAC1_FROM_END));
+    msg.set(m1, len - MAC1_FROM_END);
     this.lastMac1.set(m1);
     this.hasLastMac1 = true;
     if (this.now() - this.cookieSet < COOKIE_REFRESH_TIME) {
-      msg.set(mac(this.cookie, msg.subarray(0, len - 16)), len - 16);
+      msg.set(mac(this.cookie, msg.subarray(0, len - MAC2_FROM_END)), len - MAC2_FROM_END);
     } else {
-      msg.fill(0, len - 16, len);
+      msg.fill(0, len - MAC2_FROM_END, len);
     }
   }
 

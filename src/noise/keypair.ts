@@ -29,7 +29,7 @@ export class Keypair {
 }
 
 /** Frees a dropped keypair's receiver index (the device's index table). */
-export type ForgetIndex = (localIndex: number) => void;
+type ForgetIndex = (localIndex: number) => void;
 
 /** current / previous / next rotation of one peer. */
 export class Keypairs {

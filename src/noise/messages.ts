@@ -16,15 +16,14 @@ export const INIT_SENDER = 4;
 export const INIT_EPHEMERAL = 8;
 export const INIT_STATIC = 40; // 32 + 16 tag
 export const INIT_TIMESTAMP = 88; // 12 + 16 tag
-export const INIT_MAC1 = 116;
-export const INIT_MAC2 = 132;
 // response
 export const RESP_SENDER = 4;
 export const RESP_RECEIVER = 8;
 export const RESP_EPHEMERAL = 12;
 export const RESP_EMPTY = 44; // 0 + 16 tag
-export const RESP_MAC1 = 60;
-export const RESP_MAC2 = 76;
+// both handshake messages end in mac1 then mac2, 16 bytes each
+export const MAC1_FROM_END = 32;
+export const MAC2_FROM_END = 16;
 // cookie reply
 export const COOKIE_RECEIVER = 4;
 export const COOKIE_NONCE = 8; // 24
@@ -32,7 +31,6 @@ export const COOKIE_ENCRYPTED = 32; // 16 + 16 tag
 // transport
 export const TRANSPORT_RECEIVER = 4;
 export const TRANSPORT_COUNTER = 8;
-export const TRANSPORT_DATA = 16;
 
 /** The message type if the 4-byte header is well formed (type 1..4, three zero bytes), else 0. */
 export function messageType(buf: Uint8Array, off: number, len: number): number {

@@ -79,11 +79,6 @@ export function readFileBytes(path: string): Uint8Array | null {
   return std.loadFile(path, { binary: true });
 }
 
-/** Reads all of stdin as a string (UTF-8). */
-export function readStdin(): string {
-  return std.in.readAsString();
-}
-
 /** Writes a string to a file (created or truncated); throws with the error on failure. */
 export function writeTextFile(path: string, text: string): void {
   const err: { errno?: number } = {};

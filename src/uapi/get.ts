@@ -35,7 +35,7 @@ function int(n: number): string {
 }
 
 /** Size a chunk of a `get=1` answer reaches before renderGetChunks yields it. */
-export const GET_CHUNK = 16384;
+const GET_CHUNK = 16384;
 
 /**
  * The `get=1` answer in chunks of about `chunk` characters (a chunk ends after a whole peer), so
@@ -105,7 +105,7 @@ export interface GetDevice {
 }
 
 /** `err` is the positive errno the device answered, or 'EPROTO' for a malformed answer. */
-export type ParseGetResult = { ok: true; dev: GetDevice } | { ok: false; err: number | 'EPROTO' };
+type ParseGetResult = { ok: true; dev: GetDevice } | { ok: false; err: number | 'EPROTO' };
 
 /** wg's NUM(max): a digit first, all digits, at most max. Returns null otherwise. */
 function num(v: string, max: bigint): bigint | null {

@@ -19,7 +19,7 @@ export const MAX_OPERATION = 4 << 20;
 /** Nothing more is read or rendered while this much answer waits to be written. */
 export const OUT_HIGH = 65536;
 /** Operations handled per step, at most. */
-export const OPS_PER_STEP = 64;
+const OPS_PER_STEP = 64;
 const IN_INITIAL = 4096;
 
 export interface UapiHandlers {

@@ -9,8 +9,8 @@ import { fromHex, toHex } from '../util/bytes.ts';
 import { formatEndpoint, formatPrefix, parseEndpoint, parsePrefix, parseUint } from '../util/ip.ts';
 import type { AllowedIpOp, PeerOp, SetRequest } from './types.ts';
 
-export type UapiErrno = 'EINVAL' | 'EPROTO';
-export type ParseSetResult =
+type UapiErrno = 'EINVAL' | 'EPROTO';
+type ParseSetResult =
   | { ok: true; req: SetRequest }
   | { ok: false; errno: UapiErrno; message: string };
 

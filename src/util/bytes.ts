@@ -100,9 +100,6 @@ export function isZero(a: Uint8Array): boolean {
   return d === 0;
 }
 
-export function readU16LE(b: Uint8Array, o: number): number {
-  return b[o]! | (b[o + 1]! << 8);
-}
 export function readU32LE(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 }
@@ -111,9 +108,6 @@ export function writeU32LE(b: Uint8Array, o: number, v: number): void {
   b[o + 1] = (v >>> 8) & 255;
   b[o + 2] = (v >>> 16) & 255;
   b[o + 3] = (v >>> 24) & 255;
-}
-export function readU32BE(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 export function writeU32BE(b: Uint8Array, o: number, v: number): void {
   b[o] = (v >>> 24) & 255;
@@ -182,14 +176,3 @@ export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
   return s;
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -12,7 +12,7 @@ import { fakeWorld, seeded } from '../fixtures/wg/fake-env.ts';
 const t = suite('cli/set');
 
 const FAKE = 'wgjsfake0';
-const keys = captured.keys as Record<string, string>;
+const keys = captured.keys as { privA: string; privB: string; pubA: string; pubB: string } & Record<string, string>;
 interface Rec {
   args: string[];
   conf?: string;

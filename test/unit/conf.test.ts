@@ -12,7 +12,7 @@ import { captured } from '../fixtures/wg/captured.ts';
 
 const t = suite('config');
 
-const keys = captured.keys as Record<string, string>;
+const keys = captured.keys as { privA: string; privB: string; pubA: string; pubB: string } & Record<string, string>;
 const HOSTS: Record<string, [4 | 6, Uint8Array][]> = { localhost: [[4, Uint8Array.from([127, 0, 0, 1])]] };
 const opts = (append: boolean): ConfigOptions => ({
   append,

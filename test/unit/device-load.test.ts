@@ -65,7 +65,7 @@ t('malformed messages change nothing and get no reply', () => {
   for (const msg of [init, data]) {
     for (let i = 0; i < msg.length; i += step) {
       const m = msg.slice();
-      m[i] ^= 1 << (i & 7);
+      m[i]! ^= 1 << (i & 7);
       deliver(m);
     }
     for (const n of [0, 1, 4, 31, msg.length - 1]) deliver(msg.slice(0, n));
