@@ -7,7 +7,7 @@ import {
   type NetlinkSocket, type NlAttr, type NlMessage,
 } from '../netlink/netlink.ts';
 import { ctEqual, isZero, utf8Encode } from '../util/bytes.ts';
-import { makeEndpoint, type Prefix } from '../util/ip.ts';
+import { hasEndpoint, makeEndpoint, type Prefix } from '../util/ip.ts';
 import type { GetDevice, GetPeer } from '../uapi/get.ts';
 import type { SetRequest } from '../uapi/types.ts';
 
@@ -185,7 +185,7 @@ export function setMessages(name: string, req: SetRequest, family: number, le: b
         if (aipIdx < 0) {
           if (p.replaceAllowedIps) flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
           if (fits && p.presharedKey) fits = w.put(WGPEER_A_PRESHARED_KEY, p.presharedKey);
-          if (fits && p.endpoint && (p.endpoint[0] === 4 || p.endpoint[0] === 6)) fits = w.put(WGPEER_A_ENDPOINT, sockaddr(p.endpoint, le));
+          if (fits && hasEndpoint(p.endpoint)) fits = w.put(WGPEER_A_ENDPOINT, sockaddr(p.endpoint, le));
           if (fits && p.persistentKeepalive !== undefined) fits = w.putU16(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p.persistentKeepalive);
         }
         if (fits && flags) fits = w.putU32(WGPEER_A_FLAGS, flags);

@@ -1,6 +1,6 @@
 // `wg genkey`, `wg genpsk`, `wg pubkey` (genkey.c, pubkey.c).
 import { clamp, publicKey } from '../crypto/x25519.ts';
-import { fromBase64, toBase64 } from '../util/bytes.ts';
+import { keyFromBase64, toBase64 } from '../util/bytes.ts';
 import { isSpace } from '../config/values.ts';
 import type { WgEnv } from './env.ts';
 
@@ -49,7 +49,7 @@ export function pubkeyMain(env: WgEnv, argv: string[]): number {
     }
   }
   const text = input.slice(0, 44);
-  const key = text[43] === '=' && text.indexOf('\0') < 0 ? fromBase64(text, 32) : null;
+  const key = keyFromBase64(text);
   if (!key) {
     env.stderr(`${env.progName}: Key is not the correct length or format\n`);
     return 1;

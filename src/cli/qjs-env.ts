@@ -4,9 +4,10 @@ import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
 import type { NetlinkSocket } from '../netlink/netlink.ts';
 import { utf8Decode, utf8Encode } from '../util/bytes.ts';
+import { wallSeconds } from '../platform/qjs.ts';
+import { UAPI_SOCKET_DIR as SOCK_DIR } from '../uapi/types.ts';
 import type { UapiConnection, WgEnv } from './env.ts';
 
-const SOCK_DIR = '/var/run/wireguard';
 const S_IFMT = 0o170000;
 const S_IFSOCK = 0o140000;
 const S_IFREG = 0o100000;
@@ -172,10 +173,7 @@ export function makeQjsEnv(progName: string, args: string[]): WgEnv {
       }
     },
     random: (out) => sys.getrandom(out),
-    now: () => {
-      const [s, ns] = sys.realtime();
-      return s + ns / 1e9;
-    },
+    now: wallSeconds,
     isatty: sys.isatty(1),
     getenv: (name) => std.getenv(name),
     strerror: (n) => std.strerror(n),

@@ -1,7 +1,7 @@
 // `wg show` and `wg showconf`, with wg(8)'s output formats (show.c, showconf.c, terminal.c).
 import { formatConfig } from '../config/format.ts';
 import { toBase64 } from '../util/bytes.ts';
-import { formatEndpoint, formatPrefix } from '../util/ip.ts';
+import { formatEndpoint, formatPrefix, hasEndpoint } from '../util/ip.ts';
 import type { GetDevice, GetPeer } from '../uapi/get.ts';
 import type { WgEnv } from './env.ts';
 import { ifname, ipcGet, listDevices } from './ipc.ts';
@@ -89,7 +89,7 @@ function bytes(b: bigint): string {
 }
 
 function endpoint(p: GetPeer): string | null {
-  return p.endpoint && (p.endpoint[0] === 4 || p.endpoint[0] === 6) ? formatEndpoint(p.endpoint) : null;
+  return hasEndpoint(p.endpoint) ? formatEndpoint(p.endpoint) : null;
 }
 
 /** Most recent handshake first, never-handshaken last; stable otherwise. */

@@ -1,6 +1,6 @@
 // The configuration as a wg(8) config file, exactly as `wg showconf` prints it.
 import { toBase64 } from '../util/bytes.ts';
-import { formatEndpoint, formatPrefix, type Prefix } from '../util/ip.ts';
+import { formatEndpoint, formatPrefix, hasEndpoint, type Prefix } from '../util/ip.ts';
 
 export interface ConfigView {
   /** null = no private key line. */
@@ -29,7 +29,7 @@ export function formatConfig(c: ConfigView): string {
     s += `[Peer]\nPublicKey = ${toBase64(p.publicKey)}\n`;
     if (p.presharedKey) s += `PresharedKey = ${toBase64(p.presharedKey)}\n`;
     if (p.allowedIps.length) s += `AllowedIPs = ${p.allowedIps.map(formatPrefix).join(', ')}\n`;
-    if (p.endpoint && (p.endpoint[0] === 4 || p.endpoint[0] === 6)) s += `Endpoint = ${formatEndpoint(p.endpoint)}\n`;
+    if (hasEndpoint(p.endpoint)) s += `Endpoint = ${formatEndpoint(p.endpoint)}\n`;
     if (p.persistentKeepalive) s += `PersistentKeepalive = ${p.persistentKeepalive}\n`;
     if (i + 1 < c.peers.length) s += '\n';
   }

@@ -1,8 +1,8 @@
 // Value parsers shared by wg(8) config files and `wg set` arguments, with wg's exact messages
 // (config.c). Each parser pushes its message to `msgs` (what wg prints on stderr, without the
 // newline) and returns null on failure.
-import { fromBase64 } from '../util/bytes.ts';
-import { hasHostBits, makeEndpoint, parseIp, parseUint } from '../util/ip.ts';
+import { hexNibble, keyFromBase64 } from '../util/bytes.ts';
+import { hasHostBits, makeEndpoint, parseIp, parseUint, splitHostPort } from '../util/ip.ts';
 import type { AllowedIpOp, PeerOp } from '../uapi/types.ts';
 
 /** Name resolution (getaddrinfo(host, NULL, AF_UNSPEC, SOCK_DGRAM)), injected. Throws an error
@@ -61,8 +61,7 @@ export function parseFwmarkValue(value: string, msgs: string[]): number | null {
     if (value.length > 2 && value[0] === '0' && value[1] === 'x') {
       v = 0;
       for (let i = 2; i < value.length; i++) {
-        const c = value.charCodeAt(i) | 32;
-        const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+        const d = hexNibble(value.charCodeAt(i));
         if (d < 0 || v < 0) {
           v = -1;
           break;
@@ -81,7 +80,7 @@ export function parseFwmarkValue(value: string, msgs: string[]): number | null {
 
 /** A base64 key: exactly 44 characters, '=' last, canonical. */
 export function parseKeyValue(value: string, msgs: string[]): Uint8Array | null {
-  const k = value.length === 44 && value[43] === '=' ? fromBase64(value, 32) : null;
+  const k = keyFromBase64(value);
   if (!k) msgs.push(`Key is not the correct length or format: \`${value}'`);
   return k;
 }
@@ -190,30 +189,17 @@ export function parseEndpointValue(value: string, opts: EndpointOptions, msgs: s
     msgs.push('Unable to parse empty endpoint');
     return null;
   }
-  let host: string;
-  let port: string;
-  if (value[0] === '[') {
-    const close = value.indexOf(']');
-    if (close < 0) {
-      msgs.push(`Unable to find matching brace of endpoint: \`${value}'`);
-      return null;
-    }
-    if (value[close + 1] !== ':' || close + 2 >= value.length) {
-      msgs.push(`Unable to find port of endpoint: \`${value}'`);
-      return null;
-    }
-    host = value.slice(1, close);
-    port = value.slice(close + 2);
-  } else {
-    const colon = value.lastIndexOf(':');
-    if (colon < 0 || colon === value.length - 1) {
-      msgs.push(`Unable to find port of endpoint: \`${value}'`);
-      return null;
-    }
-    host = value.slice(0, colon);
-    port = value.slice(colon + 1);
+  const hp = splitHostPort(value);
+  if (hp === 'brace') {
+    msgs.push(`Unable to find matching brace of endpoint: \`${value}'`);
+    return null;
   }
-  const p = parseUint(port, 65535);
+  if (hp === 'port') {
+    msgs.push(`Unable to find port of endpoint: \`${value}'`);
+    return null;
+  }
+  const host = hp.host;
+  const p = parseUint(hp.port, 65535);
   if (p < 0) {
     msgs.push(`Servname not supported for ai_socktype: \`${value}'`);
     return null;

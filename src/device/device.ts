@@ -5,7 +5,7 @@
 // randomness are injected.
 import { clamp, publicKey as derivePublic } from '../crypto/x25519.ts';
 import type { StaticIdentity } from '../noise/handshake.ts';
-import type { Clock, Logger } from '../platform/types.ts';
+import { ENDPOINT_SIZE, type Clock, type Logger } from '../platform/types.ts';
 import type { SetRequest } from '../uapi/types.ts';
 import { ctEqual, isZero, toBase64 } from '../util/bytes.ts';
 import type { AllowedIps } from './allowedips.ts';
@@ -160,7 +160,7 @@ export class Device {
         p = this.addPeer(op.publicKey);
       }
       if (op.presharedKey) p.handshake.presharedKey.set(op.presharedKey);
-      if (op.endpoint) p.endpoint.set(op.endpoint.subarray(0, 40));
+      if (op.endpoint) p.endpoint.set(op.endpoint.subarray(0, ENDPOINT_SIZE));
       if (op.replaceAllowedIps) this.ctx.allowedIps.removeByPeer(p);
       for (const a of op.allowedIps) {
         if (a.remove) this.ctx.allowedIps.remove(p, a.family, a.addr, a.cidr);

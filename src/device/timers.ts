@@ -14,6 +14,7 @@ import {
   KEEPALIVE_TIMEOUT, MAX_TIMER_HANDSHAKES, REKEY_TIMEOUT, REKEY_TIMEOUT_JITTER_MAX, ZERO_KEYS_AFTER,
 } from '../noise/constants.ts';
 import { toBase64 } from '../util/bytes.ts';
+import { clearSource } from '../util/ip.ts';
 import type { Context } from './context.ts';
 import type { Peer } from './peer.ts';
 
@@ -120,7 +121,7 @@ export function expire(ctx: Context, p: Peer, now: number, send: TimerActions): 
   if (p.newHandshakeAt <= now) {
     p.newHandshakeAt = Infinity;
     // we sent data and heard nothing back: maybe our source address is what broke
-    p.endpoint.fill(0, 20, 40);
+    clearSource(p.endpoint);
     send.sendInitiation(ctx, p, false);
   }
   if (p.zeroKeysAt <= now) {
@@ -147,7 +148,7 @@ function retransmitHandshake(ctx: Context, p: Peer, now: number, send: TimerActi
     return;
   }
   p.handshakeAttempts++;
-  p.endpoint.fill(0, 20, 40); // forget the sticky source: maybe it is what broke
+  clearSource(p.endpoint); // forget the sticky source: maybe it is what broke
   p.handshake.lastSentHandshake = -Infinity;
   send.sendInitiation(ctx, p, true);
 }

@@ -30,7 +30,7 @@ import type { WgEnv } from '../cli/env.ts';
 import { clamp } from '../crypto/x25519.ts';
 import type { RandomFill } from '../platform/types.ts';
 import type { GetDevice } from '../uapi/get.ts';
-import { fromBase64, toBase64, utf8Encode } from '../util/bytes.ts';
+import { keyFromBase64, toBase64, utf8Encode } from '../util/bytes.ts';
 import { formatEndpoint, formatPrefix, parseIp, parsePrefix, parseUint } from '../util/ip.ts';
 import { peerSectionsByKey, splitItems, validHostname, wgjsInterfaces } from './network.ts';
 import { uciFindSection, uciGet, uciList, type UciPackage, type UciSection } from './uci.ts';
@@ -95,14 +95,14 @@ function items(args: Args, name: string): string[] | undefined {
 }
 
 function keyArg(v: string, name: string): Uint8Array {
-  const k = v.length === 44 && v[43] === '=' ? fromBase64(v, 32) : null;
+  const k = keyFromBase64(v);
   if (!k) throw new RpcError(`argument '${name}' is not a base64 WireGuard key`);
   return k;
 }
 
 function uciKey(s: UciSection, option: string): Uint8Array | null {
   const v = uciGet(s, option) ?? '';
-  return v.length === 44 && v[43] === '=' ? fromBase64(v, 32) : null;
+  return keyFromBase64(v);
 }
 
 function interfaceStatus(env: RpcdEnv, pkg: UciPackage | null, ifname: string, configured: boolean, now: number): Json {

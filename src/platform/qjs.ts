@@ -7,12 +7,15 @@ import type { Clock, RandomFill, Logger, LogLevel } from './types.ts';
 
 declare const scriptArgs: string[];
 
+/** The wall clock as UNIX seconds with the fraction (CLOCK_REALTIME): the one reading of it. */
+export function wallSeconds(): number {
+  const t = sys.realtime();
+  return t[0] + t[1] / 1e9;
+}
+
 export const clock: Clock = {
   now: () => sys.monotonicMs(),
-  wall: () => {
-    const t = sys.realtime();
-    return t[0] + t[1] / 1e9;
-  },
+  wall: wallSeconds,
 };
 
 /** getrandom(2): blocks only until the kernel's pool is initialised (early boot). */

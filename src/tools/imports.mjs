@@ -10,13 +10,13 @@ const SRC = join(ROOT, 'src');
 // Lower layers first; a file may import its own layer or lower ones. Within a layer, files may
 // import each other (without cycles).
 const LAYERS = [
-  ['util', 'platform/types.ts'],
+  ['util', 'platform'],
   ['crypto', 'native'],
   ['noise', 'uapi', 'config', 'netlink'],
   ['device'],
   ['client'],
   ['cli', 'openwrt', 'ubus'],
-  ['daemon', 'platform'],
+  ['daemon'],
   ['main.ts', 'tools'],
 ];
 

@@ -2,7 +2,7 @@
 // wireguard-go writes) and parsing an answer into a plain structure (client side, with the
 // rules wg(8) applies in ipc-uapi.h).
 import { fromHex, isZero, toHex } from '../util/bytes.ts';
-import { formatEndpoint, formatPrefix, makeEndpoint, parseIp, parseUint, type Prefix } from '../util/ip.ts';
+import { formatEndpoint, formatPrefix, hasEndpoint, makeEndpoint, parseIp, parseUint, splitHostPort, type Prefix } from '../util/ip.ts';
 
 /** What renderGet needs from a peer (a structural view of the core's Peer). */
 export interface UapiPeer {
@@ -56,7 +56,7 @@ export function* renderGetChunks<P extends UapiPeer>(dev: UapiDevice<P>, chunk =
     s += `public_key=${toHex(p.publicKey)}\n`;
     s += `preshared_key=${toHex(p.presharedKey)}\n`;
     s += 'protocol_version=1\n';
-    if (p.endpoint[0] === 4 || p.endpoint[0] === 6) s += `endpoint=${formatEndpoint(p.endpoint)}\n`;
+    if (hasEndpoint(p.endpoint)) s += `endpoint=${formatEndpoint(p.endpoint)}\n`;
     s += `last_handshake_time_sec=${int(p.lastHandshakeSec)}\n`;
     s += `last_handshake_time_nsec=${int(p.lastHandshakeNsec)}\n`;
     s += `tx_bytes=${int(p.txBytes)}\n`;
@@ -125,21 +125,10 @@ const U64 = 0xffffffffffffffffn;
 
 /** "1.2.3.4:5", "[v6]:5", also "[1.2.3.4]:5" (wg resolves it with getaddrinfo, numerically). */
 function parseGetEndpoint(v: string): Uint8Array | null {
-  let host: string;
-  let port: string;
-  if (v.charCodeAt(0) === 91) {
-    const close = v.indexOf(']');
-    if (close < 0 || v.charCodeAt(close + 1) !== 58 || close + 2 >= v.length) return null;
-    host = v.slice(1, close);
-    port = v.slice(close + 2);
-  } else {
-    const colon = v.lastIndexOf(':');
-    if (colon < 0 || colon === v.length - 1) return null;
-    host = v.slice(0, colon);
-    port = v.slice(colon + 1);
-  }
-  const ip = parseIp(host);
-  const p = parseUint(port, 65535);
+  const hp = splitHostPort(v);
+  if (typeof hp === 'string') return null;
+  const ip = parseIp(hp.host);
+  const p = parseUint(hp.port, 65535);
   if (!ip || p < 0) return null;
   return makeEndpoint(ip.family, ip.addr, p);
 }

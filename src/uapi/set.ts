@@ -6,7 +6,7 @@
 // values each accepts, which errno each failure answers), with one deliberate difference: the
 // whole operation is validated before anything is applied, so a failed set changes nothing.
 import { fromHex, toHex } from '../util/bytes.ts';
-import { formatEndpoint, formatPrefix, parseEndpoint, parsePrefix, parseUint } from '../util/ip.ts';
+import { formatEndpoint, formatPrefix, hasEndpoint, parseEndpoint, parsePrefix, parseUint } from '../util/ip.ts';
 import type { AllowedIpOp, PeerOp, SetRequest } from './types.ts';
 
 type UapiErrno = 'EINVAL' | 'EPROTO';
@@ -190,7 +190,7 @@ export function formatSetBody(req: SetRequest): string {
     }
     if (p.updateOnly) s += 'update_only=true\n';
     if (p.presharedKey) s += `preshared_key=${toHex(p.presharedKey)}\n`;
-    if (p.endpoint && (p.endpoint[0] === 4 || p.endpoint[0] === 6)) s += `endpoint=${formatEndpoint(p.endpoint)}\n`;
+    if (hasEndpoint(p.endpoint)) s += `endpoint=${formatEndpoint(p.endpoint)}\n`;
     if (p.persistentKeepalive !== undefined) s += `persistent_keepalive_interval=${p.persistentKeepalive}\n`;
     if (p.replaceAllowedIps) s += 'replace_allowed_ips=true\n';
     for (const a of p.allowedIps) s += `allowed_ip=${a.remove ? '-' : ''}${formatPrefix(a)}\n`;

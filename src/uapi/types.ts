@@ -1,6 +1,9 @@
 // A parsed and fully validated UAPI `set=1` operation (also produced from wg(8) config files
 // and UCI). Parsing validates everything; applying it to a device cannot fail half-way.
 
+/** Where userspace WireGuard implementations listen: NAME.sock (wg(8) and wireguard-go agree). */
+export const UAPI_SOCKET_DIR = '/var/run/wireguard';
+
 export interface AllowedIpOp {
   /** `allowed_ip=-prefix`: remove this prefix from the peer (only if it belongs to it). */
   remove: boolean;

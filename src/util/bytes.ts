@@ -9,7 +9,8 @@ export function toHex(b: Uint8Array): string {
   return s;
 }
 
-function hexNibble(c: number): number {
+/** The value of a hex digit character code (either case), or -1. */
+export function hexNibble(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
@@ -49,6 +50,12 @@ export function toBase64(b: Uint8Array): string {
     s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '=';
   }
   return s;
+}
+
+/** A WireGuard key in base64: 44 characters, '=' last, canonical trailing bits (wg(8)'s
+ *  key_from_base64). The one rule for every key read from text (UCI, rpcd, .conf, CLI). */
+export function keyFromBase64(s: string): Uint8Array | null {
+  return fromBase64(s, 32);
 }
 
 /**

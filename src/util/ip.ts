@@ -4,6 +4,7 @@
 // run on a tie; IPv4-mapped addresses as ::ffff:a.b.c.d). IPv6 zone ids ("%eth0") are rejected:
 // the 40-byte endpoint record has nowhere to keep them.
 import { ENDPOINT_SIZE } from '../platform/types.ts';
+import { hexNibble } from './bytes.ts';
 
 export interface Prefix {
   family: 4 | 6;
@@ -16,12 +17,6 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-function hexVal(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
 
 /**
  * Unsigned decimal of digits only (no sign, no spaces; leading zeros allowed, like Go's
@@ -79,7 +74,7 @@ export function parseIp6(s: string): Uint8Array | null {
     let j = i;
     let v = 0;
     for (; j < s.length && j - i < 5; j++) {
-      const h = hexVal(s.charCodeAt(j));
+      const h = hexNibble(s.charCodeAt(j));
       if (h < 0) break;
       v = v * 16 + h;
     }
@@ -213,6 +208,17 @@ export function maskPrefix(p: Prefix): Prefix {
   return { family: p.family, addr, cidr: p.cidr };
 }
 
+/** The endpoint record names a remote (family 4 or 6); [0] = 0 means none. */
+export function hasEndpoint(ep: Uint8Array | null | undefined): ep is Uint8Array {
+  return ep != null && (ep[0] === 4 || ep[0] === 6);
+}
+
+/** Forgets the record's sticky local source (bytes 20..39: address and ifindex), so routing
+ *  picks one again. */
+export function clearSource(ep: Uint8Array): void {
+  ep.fill(0, 20, ENDPOINT_SIZE);
+}
+
 /** A 40-byte endpoint record (src/platform/types.ts) for a remote address and port. */
 export function makeEndpoint(family: 4 | 6, addr: Uint8Array, port: number): Uint8Array {
   const ep = new Uint8Array(ENDPOINT_SIZE);
@@ -224,24 +230,33 @@ export function makeEndpoint(family: 4 | 6, addr: Uint8Array, port: number): Uin
 }
 
 /**
+ * "host:port" split the way wg(8) splits an endpoint: "[host]:port" up to the first ']', else
+ * at the last ':'; the port must not be empty. `bracketed` says which form it was. Failures:
+ * 'brace' (a '[' without its ']'), 'port' (no port).
+ */
+export function splitHostPort(s: string): { host: string; port: string; bracketed: boolean } | 'brace' | 'port' {
+  if (s.charCodeAt(0) === 91) {
+    const close = s.indexOf(']');
+    if (close < 0) return 'brace';
+    if (s.charCodeAt(close + 1) !== 58 || close + 2 >= s.length) return 'port';
+    return { host: s.slice(1, close), port: s.slice(close + 2), bracketed: true };
+  }
+  const colon = s.lastIndexOf(':');
+  if (colon < 0 || colon === s.length - 1) return 'port';
+  return { host: s.slice(0, colon), port: s.slice(colon + 1), bracketed: false };
+}
+
+/**
  * Numeric "1.2.3.4:51820" or "[v6]:51820" as wireguard-go accepts it in UAPI (netip
  * ParseAddrPort): split at the last ':', brackets exactly for IPv6, port 0..65535 in decimal.
  * Host names and zones are rejected. Returns the 40-byte record or null.
  */
 export function parseEndpoint(s: string): Uint8Array | null {
-  const colon = s.lastIndexOf(':');
-  if (colon <= 0 || colon === s.length - 1) return null;
-  let host = s.slice(0, colon);
-  const port = parseUint(s.slice(colon + 1), 65535);
-  if (port < 0) return null;
-  let v6 = false;
-  if (host.charCodeAt(0) === 91) {
-    if (host.length < 2 || host.charCodeAt(host.length - 1) !== 93) return null;
-    host = host.slice(1, -1);
-    v6 = true;
-  }
-  const ip = parseIp(host);
-  if (!ip || (ip.family === 6) !== v6) return null;
+  const hp = splitHostPort(s);
+  if (typeof hp === 'string') return null;
+  const port = parseUint(hp.port, 65535);
+  const ip = parseIp(hp.host);
+  if (port < 0 || !ip || (ip.family === 6) !== hp.bracketed) return null;
   return makeEndpoint(ip.family, ip.addr, port);
 }
 
