@@ -8,6 +8,8 @@ import * as os from 'qjs:os';
 import * as sys from 'wgjs:sys';
 import { readU32LE } from '../util/bytes.ts';
 
+const EP = sys.epoll;
+
 interface Handlers {
   read: () => void;
   write: (() => void) | null;
@@ -33,14 +35,14 @@ export class Reactor {
       return;
     }
     this.handlers.set(fd, { read: fn, write: null, reading: true });
-    sys.epollCtl(this.epfd, 1, fd, 1);
+    sys.epollCtl(this.epfd, EP.ADD, fd, EP.IN);
   }
 
   onWrite(fd: number, fn: (() => void) | null): void {
     const h = this.handlers.get(fd);
     if (!h || h.write === fn) return;
     h.write = fn;
-    sys.epollCtl(this.epfd, 3, fd, (h.reading ? 1 : 0) | (fn ? 2 : 0));
+    sys.epollCtl(this.epfd, EP.MOD, fd, (h.reading ? EP.IN : 0) | (fn ? EP.OUT : 0));
   }
 
   /** Stops or resumes watching fd for read readiness (flow control); its handler stays. */
@@ -48,13 +50,13 @@ export class Reactor {
     const h = this.handlers.get(fd);
     if (!h || h.reading === on) return;
     h.reading = on;
-    sys.epollCtl(this.epfd, 3, fd, (on ? 1 : 0) | (h.write ? 2 : 0));
+    sys.epollCtl(this.epfd, EP.MOD, fd, (on ? EP.IN : 0) | (h.write ? EP.OUT : 0));
   }
 
   remove(fd: number): void {
     if (!this.handlers.delete(fd)) return;
     try {
-      sys.epollCtl(this.epfd, 2, fd, 0);
+      sys.epollCtl(this.epfd, EP.DEL, fd, 0);
     } catch {
       /* already closed */
     }
@@ -68,8 +70,8 @@ export class Reactor {
         const flags = this.events[8 * i + 4]!;
         const h = this.handlers.get(fd);
         if (!h) continue;
-        if (flags & 5) h.read();
-        if (flags & 2 && h.write) {
+        if (flags & (EP.IN | EP.ERR)) h.read();
+        if (flags & EP.OUT && h.write) {
           const again = this.handlers.get(fd);
           if (again && again.write) again.write();
         }

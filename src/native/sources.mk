@@ -11,7 +11,7 @@ QJS_TARGET_DEFS = -DQJS_DISABLE_PARSER -D__STDC_NO_ATOMICS__=1
 # The test binary keeps line numbers so failures point into build/js/test.mjs.
 QJSC_FLAGS = -ss
 QJSC_TEST_FLAGS = -s
-WGJS_NATIVE_SOURCES = main.c sys.c io.c offload.c crypto.c
+WGJS_NATIVE_SOURCES = main.c sys.c net.c fs.c proc.c io.c offload.c crypto.c
 # Native crypto (src/native/crypto.c, module wgjs:crypto): build-time dependencies fetched from
 # Debian's source packages (orig tarball sha256 below, every compiled or included file pinned in
 # src/native/libsodium-src.sha256 and libb2-src.sha256); never committed.

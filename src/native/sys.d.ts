@@ -138,10 +138,13 @@ declare module 'wgjs:sys' {
   export function unixConnect(path: string): number;
 
   // --- readiness (the daemon's event loop; see sys.c on quickjs-ng 0.17's poll loop) ---
+  /** epollCtl's operations (ADD, DEL, MOD) and the event bits of epollCtl and epollWait (IN,
+   *  OUT; ERR: error or hangup, reported whatever was asked). */
+  export const epoll: { ADD: number; DEL: number; MOD: number; IN: number; OUT: number; ERR: number };
   export function epollCreate(): number;
-  /** op: 1 add, 2 delete, 3 modify; events: bit 1 readable, bit 2 writable. */
-  export function epollCtl(epfd: number, op: 1 | 2 | 3, fd: number, events: number): void;
-  /** Fills `out` with 8-byte records (fd u32 LE, flags u32 LE: 1 in, 2 out, 4 err/hup); returns
+  /** op: epoll.ADD / DEL / MOD; events: epoll.IN | epoll.OUT. */
+  export function epollCtl(epfd: number, op: number, fd: number, events: number): void;
+  /** Fills `out` with 8-byte records (fd u32 LE, flags u32 LE: epoll.IN, OUT, ERR); returns
    *  how many. timeoutMs 0 = do not wait. */
   export function epollWait(epfd: number, out: Uint8Array, timeoutMs: number): number;
 

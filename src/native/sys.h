@@ -10,6 +10,26 @@ JSModuleDef *js_init_module_sys(JSContext *ctx, const char *name);
 
 /* sys.c: an Error carrying .errno and .code (see sys.d.ts) */
 JSValue wgjs_throw_errno(JSContext *ctx, int e, const char *what);
+/* sys.c: any value converted to an int32 (JS_ToInt32); the byte range [off, off+len) of a
+ * Uint8Array argument, the numbers converted first (RangeError when out of bounds) */
+int wgjs_get_int(JSContext *ctx, JSValueConst v, int *out);
+uint8_t *wgjs_get_range(JSContext *ctx, JSValueConst buf, JSValueConst joff, JSValueConst jlen, int *len_out);
+
+/* sys.c: epollCtl's operations and event bits (exported to TypeScript as sys.epoll) */
+#define WGJS_EPOLL_ADD 1
+#define WGJS_EPOLL_DEL 2
+#define WGJS_EPOLL_MOD 3
+#define WGJS_EPOLL_IN 1
+#define WGJS_EPOLL_OUT 2
+#define WGJS_EPOLL_ERR 4
+
+/* net.c, fs.c, proc.c: their functions, exported through wgjs:sys */
+extern const JSCFunctionListEntry wgjs_net_funcs[];
+extern const int wgjs_net_funcs_count;
+extern const JSCFunctionListEntry wgjs_fs_funcs[];
+extern const int wgjs_fs_funcs_count;
+extern const JSCFunctionListEntry wgjs_proc_funcs[];
+extern const int wgjs_proc_funcs_count;
 
 /* io.c: batched datagram I/O, exported through wgjs:sys */
 extern const JSCFunctionListEntry wgjs_io_funcs[];
