@@ -350,6 +350,7 @@ export class UbusClient {
 
   private finish(p: Pending, status: number): void {
     if (p.kind === 'add') {
+      if (status === STATUS_CONNECTION_FAILED) return; // the connection dropped: registered again on the next
       if (status !== STATUS_OK) this.log.error(`${this.tag}: ubusd refused object ${p.obj?.def.path} (status ${status})`);
       else this.log.verbose(`${this.tag}: object ${p.obj?.def.path} registered (id ${p.obj?.id.toString(16)})`);
       return;
