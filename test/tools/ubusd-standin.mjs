@@ -226,7 +226,7 @@ function serve(path) {
                 if (o.path !== d.path) continue;
                 const bad = Buffer.from(msg(M.DATA, 1, 0, [u32(A.OBJID, 7)]));
                 bad.writeUInt32BE(0x00000100, 8); // the blob claims 256 bytes; ...
-                bad.writeUInt32BE(0x03000030, 12); // ... its attribute 48, past the message
+                bad.writeUInt32BE(0x03000200, 12); // ... its first attribute 512: past the message
                 clients.get(o.client)?.write(Buffer.concat([bad, Buffer.alloc(256 - 16 + 8)]));
                 log(`sent a malformed message to the owner of ${o.path}`);
                 return status(h, 0);
