@@ -11,6 +11,9 @@ export const BLOB_ID_MASK = 0x7f;
 export const BLOB_LEN_MASK = 0x00ffffff;
 export const BLOB_HDR = 4;
 
+const CACHE_STRLEN = 64;
+const CACHE_ENTRIES = 512;
+
 /** Rounds up to the blob alignment (4). */
 export function pad4(n: number): number {
   return (n + 3) & ~3;
@@ -78,8 +81,29 @@ export class BlobWriter {
     this.buf.set(b, this.len);
     this.len += b.length;
   }
-  /** UTF-8 of s without a terminator. */
+  /** UTF-8 of s without a terminator. Short strings (names, keys, addresses: the same ones
+   *  call after call) are encoded once and then copied natively from a bounded cache. */
   utf8(s: string): void {
+    if (s.length <= CACHE_STRLEN) {
+      let e = this.cache.get(s);
+      if (e === undefined) {
+        const at = this.len;
+        this.utf8Slow(s);
+        e = this.buf.slice(at, this.len);
+        if (this.cache.size >= CACHE_ENTRIES) this.cache.clear();
+        this.cache.set(s, e);
+        return;
+      }
+      this.ensure(e.length);
+      this.buf.set(e, this.len);
+      this.len += e.length;
+      return;
+    }
+    this.utf8Slow(s);
+  }
+  private readonly cache = new Map<string, Uint8Array>();
+
+  private utf8Slow(s: string): void {
     // at most 3 bytes per UTF-16 unit
     this.ensure(s.length * 3);
     let o = this.len;

@@ -418,13 +418,13 @@ export class UbusClient {
       writeTableBody(w, reply);
       w.close(d, ATTR_DATA, false);
       finishMessage(w, top);
-      if (!this.send()) return;
+      if (!this.send(false)) return;
     }
     const top = beginMessage(w, MSG_STATUS, seq, peer);
     w.putU32(ATTR_STATUS, status);
     w.putU32(ATTR_OBJID, r ? objid : 0);
     finishMessage(w, top);
-    this.send();
+    this.send(); // DATA and STATUS in one write
   }
 
   // ---------------------------------------------------------------------------- sending
@@ -476,9 +476,9 @@ export class UbusClient {
     this.send();
   }
 
-  /** Queues the message in this.w and writes what the socket takes; false if the connection
-   *  was dropped. */
-  private send(): boolean {
+  /** Queues the message in this.w and (unless `now` is false) writes what the socket takes;
+   *  false if the connection was dropped. */
+  private send(now = true): boolean {
     const n = this.w.len;
     if (this.fd < 0) return false;
     if (this.oEnd + n > this.out.length) {
@@ -502,7 +502,7 @@ export class UbusClient {
     }
     this.out.set(this.w.buf.subarray(0, n), this.oEnd);
     this.oEnd += n;
-    this.flush();
+    if (now) this.flush();
     return this.fd >= 0;
   }
 

@@ -14,6 +14,7 @@
 //   object SOCK PATH LOGFILE        registers PATH with method "renew" (+ any method), appends
 //                                   {"method","args"} lines to LOGFILE for each invocation
 //   malform SOCK PATH               asks the server to send PATH's owner a malformed message
+//   call-repeat SOCK PATH METHOD N  N sequential calls on one connection (test/bench/run.sh)
 import { createServer, createConnection } from 'node:net';
 import { appendFileSync, unlinkSync } from 'node:fs';
 
@@ -338,6 +339,22 @@ async function main() {
     for (const { tb, b } of r.data) if (tb[A.DATA]) console.log(JSON.stringify(unbmsg(b, tb[A.DATA].start, tb[A.DATA].end, true)));
     if (r.status) console.error(`Command failed: status ${r.status}`);
     process.exit(r.status);
+  }
+  if (cmd === 'call-repeat') {
+    // N sequential invocations on one connection (bench): prints "calls=N ms=T bytes=B"
+    const [path, method, n] = rest;
+    const [o] = await lookup(c, path);
+    if (!o) process.exit(4);
+    const req = [u32(A.OBJID, o.id), str(A.METHOD, method), attr(A.DATA, table({}))];
+    const t0 = process.hrtime.bigint();
+    let bytes = 0;
+    for (let i = 0; i < Number(n); i++) {
+      const r = await c.request(M.INVOKE, o.id, req);
+      if (r.status) process.exit(r.status);
+      for (const d of r.data) bytes += d.b.length;
+    }
+    console.log(`calls=${n} ms=${Number(process.hrtime.bigint() - t0) / 1e6} bytes=${bytes}`);
+    process.exit(0);
   }
   if (cmd === 'malform') {
     const r = await c.request(M.INVOKE, 1, [u32(A.OBJID, 1), str(A.METHOD, 'standin.malform'), attr(A.DATA, table({ path: rest[0] }))]);
