@@ -14,6 +14,22 @@ export const BLOB_HDR = 4;
 const CACHE_STRLEN = 64;
 const CACHE_ENTRIES = 512;
 
+const cache = new Map<string, Uint8Array>();
+let scratch: BlobWriter | null = null;
+
+/** The UTF-8 bytes of a short string (<= 64 UTF-16 units), from a bounded cache. */
+export function utf8Cached(s: string): Uint8Array {
+  let e = cache.get(s);
+  if (e !== undefined) return e;
+  const w = scratch ?? (scratch = new BlobWriter(256));
+  w.reset();
+  w.utf8Slow(s);
+  e = w.buf.slice(0, w.len);
+  if (cache.size >= CACHE_ENTRIES) cache.clear();
+  cache.set(s, e);
+  return e;
+}
+
 /** Rounds up to the blob alignment (4). */
 export function pad4(n: number): number {
   return (n + 3) & ~3;
@@ -56,15 +72,27 @@ export class BlobWriter {
     this.ensure(1);
     this.buf[this.len++] = v & 0xff;
   }
+  // explicit big-endian bytes (faster than DataView calls in QuickJS, same on every arch)
   u16(v: number): void {
     this.ensure(2);
-    this.dv.setUint16(this.len, v & 0xffff);
-    this.len += 2;
+    const b = this.buf;
+    const o = this.len;
+    b[o] = (v >>> 8) & 0xff;
+    b[o + 1] = v & 0xff;
+    this.len = o + 2;
   }
   u32(v: number): void {
     this.ensure(4);
-    this.dv.setUint32(this.len, v >>> 0);
+    this.setU32(this.len, v);
     this.len += 4;
+  }
+  /** Big-endian u32 at an offset already written. */
+  setU32(o: number, v: number): void {
+    const b = this.buf;
+    b[o] = (v >>> 24) & 0xff;
+    b[o + 1] = (v >>> 16) & 0xff;
+    b[o + 2] = (v >>> 8) & 0xff;
+    b[o + 3] = v & 0xff;
   }
   u64(v: bigint): void {
     this.ensure(8);
@@ -84,26 +112,14 @@ export class BlobWriter {
   /** UTF-8 of s without a terminator. Short strings (names, keys, addresses: the same ones
    *  call after call) are encoded once and then copied natively from a bounded cache. */
   utf8(s: string): void {
-    if (s.length <= CACHE_STRLEN) {
-      let e = this.cache.get(s);
-      if (e === undefined) {
-        const at = this.len;
-        this.utf8Slow(s);
-        e = this.buf.slice(at, this.len);
-        if (this.cache.size >= CACHE_ENTRIES) this.cache.clear();
-        this.cache.set(s, e);
-        return;
-      }
-      this.ensure(e.length);
-      this.buf.set(e, this.len);
-      this.len += e.length;
-      return;
-    }
-    this.utf8Slow(s);
+    const e = s.length <= CACHE_STRLEN ? utf8Cached(s) : null;
+    if (e === null) return this.utf8Slow(s);
+    this.ensure(e.length);
+    this.buf.set(e, this.len);
+    this.len += e.length;
   }
-  private readonly cache = new Map<string, Uint8Array>();
 
-  private utf8Slow(s: string): void {
+  /** @internal */ utf8Slow(s: string): void {
     // at most 3 bytes per UTF-16 unit
     this.ensure(s.length * 3);
     let o = this.len;
@@ -140,9 +156,12 @@ export class BlobWriter {
   }
   /** Zero bytes up to the next multiple of 4 (relative to the buffer start). */
   pad(): void {
-    const p = pad4(this.len) - this.len;
-    this.ensure(p);
-    for (let i = 0; i < p; i++) this.buf[this.len++] = 0;
+    let o = this.len;
+    if ((o & 3) === 0) return;
+    this.ensure(3);
+    const b = this.buf;
+    while ((o & 3) !== 0) b[o++] = 0;
+    this.len = o;
   }
 
   /** Starts an attribute (header written at close); returns its offset. */
@@ -157,7 +176,7 @@ export class BlobWriter {
   close(at: number, id: number, extended: boolean): void {
     const raw = this.len - at;
     if (raw > BLOB_LEN_MASK) throw new RangeError('blob: attribute too large');
-    this.dv.setUint32(at, ((extended ? BLOB_EXTENDED : 0) | ((id & BLOB_ID_MASK) << BLOB_ID_SHIFT) | raw) >>> 0);
+    this.setU32(at, (extended ? BLOB_EXTENDED : 0) | ((id & BLOB_ID_MASK) << BLOB_ID_SHIFT) | raw);
     this.pad();
   }
 

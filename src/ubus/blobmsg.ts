@@ -9,7 +9,7 @@
 // Decoding checks what libubox's blobmsg_check_array_len checks (lengths inside their container,
 // name headers, NUL terminators, exact integer sizes, known types) plus a nesting limit, and
 // throws BlobError on anything else: trailing bytes, misalignment, a nameless table entry.
-import { attrAt, attrExtended, attrId, attrRawLen, blobString, BlobError, BLOB_HDR, BlobWriter, pad4 } from './blob.ts';
+import { attrAt, attrExtended, attrId, attrRawLen, blobString, BlobError, BLOB_EXTENDED, BLOB_HDR, BLOB_ID_SHIFT, BlobWriter, pad4, utf8Cached } from './blob.ts';
 
 export const BLOBMSG_UNSPEC = 0;
 export const BLOBMSG_ARRAY = 1;
@@ -66,15 +66,32 @@ export type Decoded = null | boolean | number | bigint | string | Typed | Decode
 /** Writes one blobmsg attribute named `name` ('' for array elements). */
 export function writeField(w: BlobWriter, name: string, v: BlobmsgValue, depth = 0): void {
   if (depth > MAX_DEPTH) throw new RangeError('blobmsg: nesting too deep');
+  const hdr = nameHeader(name);
+  // fast paths (a status reply is mostly these): header, name and value written in one go
+  const tv = typeof v;
+  if ((tv === 'string' && (v as string).length <= 64) || tv === 'boolean' || (tv === 'number' && (v as number) === ((v as number) | 0))) {
+    const e = tv === 'string' ? utf8Cached(v as string) : null;
+    const n = e !== null ? e.length + 1 : tv === 'boolean' ? 1 : 4;
+    const raw = 4 + hdr.length + n;
+    w.ensure(raw + 3);
+    const b = w.buf;
+    const o = w.len;
+    const type = e !== null ? BLOBMSG_STRING : tv === 'boolean' ? BLOBMSG_INT8 : BLOBMSG_INT32;
+    w.setU32(o, BLOB_EXTENDED | (type << BLOB_ID_SHIFT) | raw);
+    b.set(hdr, o + 4);
+    const d = o + 4 + hdr.length;
+    if (e !== null) {
+      b.set(e, d);
+      b[d + n - 1] = 0;
+    } else if (tv === 'boolean') b[d] = v ? 1 : 0;
+    else w.setU32(d, v as number);
+    let p = o + raw;
+    while ((p & 3) !== 0) b[p++] = 0;
+    w.len = p;
+    return;
+  }
   const at = w.open();
-  const nl = w.len;
-  w.u16(0);
-  w.utf8(name);
-  const namelen = w.len - nl - 2;
-  if (namelen > 0xffff) throw new RangeError('blobmsg: name too long');
-  w.dv.setUint16(nl, namelen);
-  w.u8(0);
-  w.pad();
+  w.bytes(hdr);
   let type: number;
   if (v === null || v === undefined) type = BLOBMSG_UNSPEC;
   else if (typeof v === 'boolean') {
@@ -112,6 +129,31 @@ export function writeField(w: BlobWriter, name: string, v: BlobmsgValue, depth =
     writeTableBody(w, v, depth + 1);
   }
   w.close(at, type, true);
+}
+
+// name headers (u16 length, name, NUL, padding) of the names seen, encoded once
+const headers = new Map<string, Uint8Array>();
+const NO_NAME = Uint8Array.of(0, 0, 0, 0);
+
+function nameHeader(name: string): Uint8Array {
+  if (name === '') return NO_NAME;
+  let h = headers.get(name);
+  if (h !== undefined) return h;
+  const w = new BlobWriter(16);
+  w.u16(0);
+  w.utf8(name);
+  const namelen = w.len - 2;
+  if (namelen > 0xffff) throw new RangeError('blobmsg: name too long');
+  w.buf[0] = namelen >>> 8;
+  w.buf[1] = namelen & 0xff;
+  w.u8(0);
+  w.pad();
+  h = w.buf.slice(0, w.len);
+  if (name.length <= 64) {
+    if (headers.size >= 512) headers.clear();
+    headers.set(name, h);
+  }
+  return h;
 }
 
 function writeTyped(w: BlobWriter, t: Typed): void {

@@ -30,6 +30,8 @@ export interface StatusSource<P extends UapiPeer> {
 export class InterfaceStatus<P extends UapiPeer> {
   private keyOf: Uint8Array | null = null;
   private pub: string | null = null;
+  // base64 of each peer's public key (the array object of a peer never changes)
+  private readonly b64 = new WeakMap<Uint8Array, string>();
 
   constructor(private readonly src: StatusSource<P>) {}
 
@@ -37,7 +39,9 @@ export class InterfaceStatus<P extends UapiPeer> {
   private publicKey(): string | null {
     const k = this.src.device.privateKey;
     if (!k || isZero(k)) return null;
-    if (!this.keyOf || this.keyOf.length !== k.length || this.keyOf.some((b, i) => b !== k[i])) {
+    let same = this.keyOf !== null && this.keyOf.length === k.length;
+    for (let i = 0; same && i < k.length; i++) same = this.keyOf![i] === k[i];
+    if (!same) {
       this.keyOf = k.slice();
       this.pub = toBase64(derivePublicKey(k));
     }
@@ -49,7 +53,8 @@ export class InterfaceStatus<P extends UapiPeer> {
     const now = Math.floor(this.src.now());
     const peers: BlobmsgValue[] = [];
     for (const p of dev.peers()) {
-      const key = toBase64(p.publicKey);
+      let key = this.b64.get(p.publicKey);
+      if (key === undefined) this.b64.set(p.publicKey, (key = toBase64(p.publicKey)));
       const d = this.src.describe(key);
       const hs = p.lastHandshakeSec;
       const allowed: string[] = [];
