@@ -64,6 +64,9 @@ if [ -x "build/$host/wgjs" ]; then
   stage e2e-interop-own-cli env WG="$PWD/build/$host/wg" TAG=c$$ bash test/e2e/interop.sh
   # the netifd handler + real daemons: traffic, events, rpcd status, renew, re-resolution
   stage openwrt-live bash test/openwrt/live.sh
+  # the daemon's own ubus client against a ubusd stand-in: wgjs.<if> status, events, renew,
+  # ubusd restart, a malformed message, peer-down at exit (issue 16)
+  stage e2e-ubus env TAG=u$$ bash test/e2e/ubus.sh
   # luci-app-wgjs: uvu logic tests + headless Chromium against a live daemon
   stage luci bash test/luci/run.sh
 else

@@ -23,8 +23,10 @@ import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
 import { implementation as cryptoImplementation } from '../crypto/backend.ts';
 import { Device } from '../device/device.ts';
-import { makePeerEvents, UBUS_PATHS } from '../openwrt/hotplug.ts';
-import { parseResolveOutput, Reresolver, RERESOLVE_PERIOD_S, RERESOLVE_STALE_S, type PeerView, type Resolution } from '../openwrt/reresolve.ts';
+import { makePeerEvents, peersDownAtExit, UBUS_PATHS } from '../openwrt/hotplug.ts';
+import { parseResolveOutput, renewInterface, Reresolver, RERESOLVE_PERIOD_S, RERESOLVE_STALE_S, type PeerView, type Resolution } from '../openwrt/reresolve.ts';
+import { attachUbus } from '../ubus/attach.ts';
+import type { UbusClient } from '../ubus/client.ts';
 import { fromBase64 } from '../util/bytes.ts';
 import { formatEndpoint, parseIp } from '../util/ip.ts';
 import type { Logger } from '../platform/types.ts';
@@ -166,6 +168,8 @@ class Daemon {
     return { endpoint: p.endpoint[0] === 4 || p.endpoint[0] === 6 ? formatEndpoint(p.endpoint) : null, retrying: p.handshakeAttempts > 0 };
   };
   readonly now: () => number;
+  // ubus (src/ubus): the object wgjs.<ifname>, peer events, renew; null until start / without it
+  ubus: UbusClient | null = null;
 
   constructor(
     readonly name: string,
@@ -193,6 +197,7 @@ class Daemon {
         sys: { exists: (p) => sys.stat(p) !== null, getenv: (n) => std.getenv(n) },
         spawn: (spec) => this.spawn(spec.argv, spec.env),
         describe: (key) => this.uci.describe(key),
+        sendEvent: (id, data) => this.ubus?.sendEvent(id, data) ?? false,
       }),
     });
     this.uapi = new UapiServer(this.device, log, this.reactor, (port: number, fwmark: number) => this.rebind(port, fwmark), () => this.boundPort());
@@ -211,6 +216,14 @@ class Daemon {
     this.device.up();
     this.reactor.onRead(this.tunFd, this.onTun);
     this.uapi.listen(this.listenFd);
+    // ubus: wgjs.<ifname> status from the live device (src/ubus/attach.ts)
+    this.ubus = attachUbus(this.reactor, this.log, {
+      ifname: this.name,
+      device: this.device,
+      configured: () => (this.uci.refresh(), this.uci.managed),
+      describe: (key) => this.uci.describe(key),
+      now: wallSeconds,
+    });
     os.signal(sys.signals.SIGHUP!, undefined); // ignored, like a daemon should
     const sfd = sys.signalFd([sys.signals.SIGTERM!, sys.signals.SIGINT!]);
     this.reactor.onRead(sfd, () => {
@@ -324,8 +337,19 @@ class Daemon {
     this.schedule();
     // netifd keeps a host route to each endpoint: a renew reports the new addresses
     if (this.uci.managed && !this.uci.nohostroute) {
-      const ubus = UBUS_PATHS.find((p) => sys.stat(p) !== null);
-      if (ubus) this.spawn([ubus, 'call', `network.interface.${this.name}`, 'renew'], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+      // natively over ubus when connected, else `ubus call ... renew` as a child
+      const c = this.ubus;
+      renewInterface(
+        this.name,
+        c ? (path, method, done) => c.invokePath(path, method, {}, done) : null,
+        (args) => {
+          const ubus = UBUS_PATHS.find((p) => sys.stat(p) !== null);
+          return ubus !== undefined && this.spawn([ubus, ...args], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }) > 0;
+        },
+        (status) => {
+          if (status !== 0) this.log.error(`(${this.name}) ubus: renew of network.interface.${this.name}: status ${status}`);
+        },
+      );
     }
   }
 
@@ -483,6 +507,9 @@ class Daemon {
   stop(code: number): void {
     if (this.stopping) return;
     this.stopping = true;
+    // peers that were up get their peer-down event (hotplug + ubus) before the device goes down
+    peersDownAtExit(this.device.peers(), this.device.ctx.events);
+    this.ubus?.stop(500);
     try {
       this.device.down();
     } catch {

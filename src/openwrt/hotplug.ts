@@ -5,7 +5,11 @@
 //    in the environment). When WGJS_HOTPLUG_DIR is set, or hotplug-call does not exist, the
 //    scripts of that directory (default /etc/hotplug.d/wgjs) are sourced the same way, in name
 //    order, each in its own subshell, by one `/bin/sh -c`.
-//  - ubus: `ubus send wgjs.peer {json}` when a ubus binary exists.
+//  - ubus: the event `wgjs.peer` {json}: sent by the daemon's own ubus client when it is
+//    connected to ubusd (src/ubus), otherwise by spawning `ubus send wgjs.peer {json}` when a
+//    ubus binary exists (as before the native client).
+// When the daemon stops (SIGTERM, ifdown, TUN deleted), every peer that was up gets its
+// peer-down event (peersDownAtExit).
 // Environment of the scripts (all strings):
 //   ACTION=peer-up|peer-down  INTERFACE=wg0  PUBLIC_KEY=<base64>  ENDPOINT=1.2.3.4:51820|[v6]:port|""
 //   DESCRIPTION=<UCI description or "">  SECTION=<UCI section name or "">  plus PATH.
@@ -68,8 +72,21 @@ export function hotplugEnv(ev: PeerEvent): Record<string, string> {
   };
 }
 
-/** The commands to spawn for one event (hotplug first, then ubus). */
-export function hotplugCommands(ev: PeerEvent, sys: HotplugSystem): SpawnSpec[] {
+/** The data of the `wgjs.peer` ubus event for a script environment. */
+export function ubusEventData(env: Record<string, string>): Record<string, string> {
+  return {
+    action: env.ACTION!,
+    interface: env.INTERFACE!,
+    public_key: env.PUBLIC_KEY!,
+    endpoint: env.ENDPOINT!,
+    description: env.DESCRIPTION!,
+    section: env.SECTION!,
+  };
+}
+
+/** The commands to spawn for one event (hotplug first, then `ubus send` unless `ubus` is false:
+ *  the event went out natively). */
+export function hotplugCommands(ev: PeerEvent, sys: HotplugSystem, ubus = true): SpawnSpec[] {
   const env = hotplugEnv(ev);
   const out: SpawnSpec[] = [];
   const dir = sys.getenv('WGJS_HOTPLUG_DIR');
@@ -79,18 +96,8 @@ export function hotplugCommands(ev: PeerEvent, sys: HotplugSystem): SpawnSpec[] 
     const d = dir || DEFAULT_HOTPLUG_DIR;
     if (sys.exists(d)) out.push({ argv: ['/bin/sh', '-c', RUN_DIR_SCRIPT, d], env });
   }
-  const ubus = UBUS_PATHS.find((p) => sys.exists(p));
-  if (ubus) {
-    const data = JSON.stringify({
-      action: env.ACTION,
-      interface: env.INTERFACE,
-      public_key: env.PUBLIC_KEY,
-      endpoint: env.ENDPOINT,
-      description: env.DESCRIPTION,
-      section: env.SECTION,
-    });
-    out.push({ argv: [ubus, 'send', UBUS_EVENT, data], env: { PATH: HOTPLUG_PATH } });
-  }
+  const bin = ubus ? UBUS_PATHS.find((p) => sys.exists(p)) : undefined;
+  if (bin) out.push({ argv: [bin, 'send', UBUS_EVENT, JSON.stringify(ubusEventData(env))], env: { PATH: HOTPLUG_PATH } });
   return out;
 }
 
@@ -101,6 +108,8 @@ export interface PeerEventsOptions {
   spawn(spec: SpawnSpec): void;
   /** Description and UCI section for a base64 public key (e.g. from peerSectionsByKey). */
   describe?(publicKey: string): { description?: string | null; section?: string | null } | undefined;
+  /** The daemon's ubus client: true when it sent the event itself (then no `ubus send`). */
+  sendEvent?(id: string, data: Record<string, string>): boolean;
 }
 
 /** A PeerEvents sink for the device: each up/down becomes hotplug + ubus commands. */
@@ -116,7 +125,15 @@ export function makePeerEvents(o: PeerEventsOptions): PeerEvents {
       description: d?.description ?? null,
       section: d?.section ?? null,
     };
-    for (const spec of hotplugCommands(ev, o.sys)) {
+    let sent = false;
+    if (o.sendEvent) {
+      try {
+        sent = o.sendEvent(UBUS_EVENT, ubusEventData(hotplugEnv(ev)));
+      } catch {
+        sent = false;
+      }
+    }
+    for (const spec of hotplugCommands(ev, o.sys, !sent)) {
       try {
         o.spawn(spec);
       } catch {
@@ -128,4 +145,28 @@ export function makePeerEvents(o: PeerEventsOptions): PeerEvents {
     peerUp: (k, ep) => fire('peer-up', k, ep),
     peerDown: (k, ep) => fire('peer-down', k, ep),
   };
+}
+
+/** A peer as peersDownAtExit sees it (the device's Peer). */
+export interface ExitPeer {
+  reachable: boolean;
+  publicKey: Uint8Array;
+  endpoint: Uint8Array;
+}
+
+/** The daemon is stopping: a peer-down event for every peer that was up (marked down, so a
+ *  second call sends nothing). Returns how many. */
+export function peersDownAtExit(peers: Iterable<ExitPeer>, events: PeerEvents): number {
+  let n = 0;
+  for (const p of peers) {
+    if (!p.reachable) continue;
+    p.reachable = false;
+    n++;
+    try {
+      events.peerDown?.(p.publicKey, p.endpoint);
+    } catch {
+      // shutting down: one failed event must not keep the others from going out
+    }
+  }
+  return n;
 }

@@ -150,3 +150,19 @@ export function parseResolveOutput(text: string, parseIp: (s: string) => { famil
   }
   return out;
 }
+
+/** netifd keeps a host route to each endpoint: after endpoints changed, the interface's `renew`
+ *  makes the proto handler report the new addresses. Invoked natively by the daemon's ubus
+ *  client when it is connected (`invoke` returns true; `done` gets the ubus status), otherwise
+ *  through `spawnUbus` with the arguments of `ubus call network.interface.NAME renew`
+ *  (the caller finds the ubus binary; without one nothing happens). Returns which way it went. */
+export function renewInterface(
+  ifname: string,
+  invoke: ((path: string, method: string, done: (status: number) => void) => boolean) | null,
+  spawnUbus: (args: string[]) => boolean,
+  done: (status: number) => void,
+): 'native' | 'spawned' | 'none' {
+  const path = `network.interface.${ifname}`;
+  if (invoke && invoke(path, 'renew', done)) return 'native';
+  return spawnUbus(['call', path, 'renew']) ? 'spawned' : 'none';
+}

@@ -44,6 +44,72 @@ trap 'cleanup; rm -rf "$TMP"' EXIT
 now_ms() { date +%s%3N; }
 na() { [ -n "${1:-}" ] && echo "$1" || echo "n/a"; }
 
+# ---------------------------------------------------------------- ubus status call (issue 16)
+# Daemon CPU per `status` call of its ubus object wgjs.<if> (answered by the daemon itself over a
+# ubusd stand-in, test/tools/ubusd-standin.mjs) versus the rpcd exec plugin's way, one
+# `wgjs rpcd call status` process per call (what /usr/libexec/rpcd/wgjs runs: here the binary
+# directly, so the shell of the real plugin is not counted). A daemon with 5 peers.
+# CPU: the daemon's /proc/PID/schedstat run time (ns) over the calls; the exec plugin's processes:
+# bash `times` (children's utime+stime, clock ticks) plus the daemon's run time answering their
+# UAPI gets. BENCH_UBUS_CALLS (default 5000) and BENCH_EXEC_CALLS (default 30).
+# BENCH_ONLY=ubus runs just this section.
+declare -A UB
+run_ns() { awk '{print $1}' "/proc/$1/schedstat" 2>/dev/null; }
+ubus_bench() {
+  local n sock sp d i k calls execs t0 t1 c0 c1 out ms
+  echo "== ubus status call: daemon CPU per call (ubus) vs exec plugin per call"
+  command -v node >/dev/null || { echo "  node missing: skipped"; return; }
+  n=$(ns ubus) || { echo "  namespace failed: skipped"; return; }
+  sock=$TMP/ubus.sock
+  node test/tools/ubusd-standin.mjs serve "$sock" 2>"$TMP/standin.log" &
+  sp=$!
+  for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  WGJS_ENV="WGJS_UBUS_SOCKET=$sock" LOG_LEVEL=error start wgjs "$n" "ubu$TAG" || { kill "$sp"; return; }
+  d=${PIDS[-1]}
+  k=$(keyfile "$("$WGJS" genkey)")
+  local args=(private-key "$k" listen-port 51999)
+  for i in 1 2 3 4 5; do
+    args+=(peer "$("$WGJS" genkey | "$WGJS" pubkey)" allowed-ips "10.200.$i.0/24" endpoint "192.0.2.$i:51820" persistent-keepalive 0)
+  done
+  nsx "$n" "$WGJS" set "ubu$TAG" "${args[@]}"
+  rm -f "$k"
+  for i in $(seq 50); do node test/tools/ubusd-standin.mjs list "$sock" 2>/dev/null | grep -qx "wgjs.ubu$TAG" && break; sleep 0.1; done
+  calls=${BENCH_UBUS_CALLS:-5000}
+  node test/tools/ubusd-standin.mjs call-repeat "$sock" "wgjs.ubu$TAG" status 200 >/dev/null # warm-up
+  c0=$(run_ns "$d")
+  out=$(node test/tools/ubusd-standin.mjs call-repeat "$sock" "wgjs.ubu$TAG" status "$calls")
+  c1=$(run_ns "$d")
+  if [ -n "$c0" ] && [ -n "$c1" ] && [[ "$out" == calls=* ]]; then
+    ms=${out#*ms=}; ms=${ms%% *}
+    UB[ubus_us]=$(awk -v a="$c0" -v b="$c1" -v n="$calls" 'BEGIN {printf "%.1f", (b - a) / n / 1000}')
+    UB[ubus_wall_us]=$(awk -v m="$ms" -v n="$calls" 'BEGIN {printf "%.1f", m * 1000 / n}')
+    UB[ubus_bytes]=$(( ${out##*bytes=} / calls ))
+    echo "  ubus: $calls calls of wgjs.ubu$TAG status (5 peers): daemon CPU ${UB[ubus_us]} us per call; round trip through the stand-in ${UB[ubus_wall_us]} us; reply ${UB[ubus_bytes]} bytes"
+  else
+    echo "  ubus: calls failed ($out)"
+  fi
+  execs=${BENCH_EXEC_CALLS:-30}
+  c0=$(run_ns "$d")
+  t0=$(now_ms)
+  out=$( (for i in $(seq "$execs"); do WGJS_UCI_CONFIG=/nonexistent "$WGJS" rpcd call status <<<"{\"interface\":\"ubu$TAG\"}" >/dev/null; done; times) | tail -n 1)
+  t1=$(now_ms)
+  c1=$(run_ns "$d")
+  # `times`: "XmY.YYYs XmY.YYYs" (children user, system)
+  UB[exec_ms]=$(echo "$out" | awk -v n="$execs" '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] } printf "%.1f", s * 1000 / n }')
+  UB[exec_daemon_us]=$(awk -v a="$c0" -v b="$c1" -v n="$execs" 'BEGIN {printf "%.1f", (b - a) / n / 1000}')
+  UB[exec_wall_ms]=$(awk -v a="$t0" -v b="$t1" -v n="$execs" 'BEGIN {printf "%.1f", (b - a) / n}')
+  echo "  exec plugin: $execs runs of \`wgjs rpcd call status\`: ${UB[exec_ms]} ms CPU per call in the process (+ ${UB[exec_daemon_us]} us of daemon CPU for its UAPI get), ${UB[exec_wall_ms]} ms wall"
+  UB[ratio]=$(awk -v e="${UB[exec_ms]}" -v d="${UB[exec_daemon_us]}" -v u="${UB[ubus_us]:-}" 'BEGIN { if (u + 0 > 0) printf "%.0f", (e * 1000 + d) / u; else printf "n/a" }')
+  echo "  exec plugin / ubus CPU per status call: ${UB[ratio]}x"
+  kill "$d" "$sp" 2>/dev/null
+  wait "$sp" 2>/dev/null
+}
+if [ "${BENCH_ONLY:-}" = ubus ]; then
+  ubus_bench
+  echo "bench: done"
+  exit 0
+fi
+
 # ---------------------------------------------------------------- implementations and versions
 WGGO_BOOKWORM=${WGGO_BOOKWORM:-/usr/bin/wireguard-go}
 SID=${WGGO_SID:-}
@@ -304,6 +370,8 @@ if [ -f test/bench/handshake.sh ]; then
   done < <(grep '^BENCH [^ =]*=' "$TMP/hs.out")
 fi
 
+ubus_bench
+
 # ---------------------------------------------------------------- table
 ratio() { # ratio A B -> A/B to 3 significant digits, or n/a
   awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
@@ -366,6 +434,12 @@ done
   row perpeer "RSS per peer (bytes)"
   row setconf "setconf of 1,000 peers (ms)"
   for k in "${HS_ROWS[@]}"; do row "hs:$k" "handshake.sh: $k"; done
+  echo
+  echo "| wgjs status call (5 peers) | CPU per call |"
+  echo "|---|---|"
+  echo "| ubus: wgjs.<if> status answered by the daemon | $(na "${UB[ubus_us]:-}") us (daemon) |"
+  echo "| rpcd exec plugin: \`wgjs rpcd call status\` process | $(na "${UB[exec_ms]:-}") ms (+ $(na "${UB[exec_daemon_us]:-}") us daemon) |"
+  echo "| exec plugin / ubus | $(na "${UB[ratio]:-}")x |"
   if [ ${#HS_OTHER[@]} -gt 0 ]; then
     echo
     echo "| handshake.sh figure | value |"
