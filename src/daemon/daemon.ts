@@ -32,7 +32,7 @@ import { formatEndpoint, parseIp } from '../util/ip.ts';
 import type { Logger } from '../platform/types.ts';
 import type { SetRequest } from '../uapi/types.ts';
 import { openBind, closeBind, UdpTransport, type BindSockets } from './bind.ts';
-import { Reactor } from './reactor.ts';
+import { Reactor } from '../platform/reactor.ts';
 import { UapiServer } from './uapiserver.ts';
 import { UciView, UCI_NETWORK_FILE } from './uciview.ts';
 

@@ -13,7 +13,7 @@ import * as os from 'qjs:os';
 import * as sys from 'wgjs:sys';
 import type { Device } from '../device/device.ts';
 import type { Logger } from '../platform/types.ts';
-import type { Reactor } from './reactor.ts';
+import type { Reactor } from '../platform/reactor.ts';
 import { renderGetChunks } from '../uapi/get.ts';
 import { UapiSession } from '../uapi/session.ts';
 import type { SetRequest } from '../uapi/types.ts';

@@ -334,9 +334,12 @@ static JSValue js_unixConnect(JSContext *ctx, JSValueConst this_val, int argc, J
 {
     struct sockaddr_un sun;
     int fd, r;
+    int nonblock = argc > 1 && JS_ToBool(ctx, argv[1]);
     if (unix_addr(ctx, argv[0], &sun))
         return JS_EXCEPTION;
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* non-blocking: a listener whose backlog is full answers EAGAIN at once instead of
+     * stalling the caller (the daemon's ubus connection) */
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0)
         return wgjs_throw_errno(ctx, errno, "socket");
     do
@@ -428,7 +431,7 @@ const JSCFunctionListEntry wgjs_net_funcs[] = {
     JS_CFUNC_DEF("udpSend", 5, js_udpSend),
     JS_CFUNC_DEF("unixListen", 1, js_unixListen),
     JS_CFUNC_DEF("unixAccept", 1, js_unixAccept),
-    JS_CFUNC_DEF("unixConnect", 1, js_unixConnect),
+    JS_CFUNC_DEF("unixConnect", 2, js_unixConnect),
     JS_CFUNC_DEF("netlinkOpen", 1, js_netlinkOpen),
     JS_CFUNC_DEF("resolve", 1, js_resolve),
 };

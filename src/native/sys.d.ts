@@ -134,8 +134,10 @@ declare module 'wgjs:sys' {
   export function unixListen(path: string): number;
   /** accept4 non-blocking; -1 on EAGAIN. */
   export function unixAccept(fd: number): number;
-  /** Blocking connect (for the CLI and for "in use" detection). */
-  export function unixConnect(path: string): number;
+  /** connect() to a UNIX stream socket: blocking (the CLI, "in use" detection), or with
+   *  `nonblock` a non-blocking socket whose connect fails at once (EAGAIN) when the listener
+   *  cannot take it. */
+  export function unixConnect(path: string, nonblock?: boolean): number;
 
   // --- readiness (the daemon's event loop; see sys.c on quickjs-ng 0.17's poll loop) ---
   /** epollCtl's operations (ADD, DEL, MOD) and the event bits of epollCtl and epollWait (IN,

@@ -5,7 +5,7 @@
 //   WGJS_UBUS_SOCKET=PATH        ubusd's socket (default /var/run/ubus/ubus.sock, then
 //                                /var/run/ubus.sock)
 import * as std from 'qjs:std';
-import type { Reactor } from '../daemon/reactor.ts';
+import type { Reactor } from '../platform/reactor.ts';
 import type { Logger } from '../platform/types.ts';
 import type { UapiDevice, UapiPeer } from '../uapi/get.ts';
 import { UbusClient } from './client.ts';

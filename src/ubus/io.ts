@@ -1,11 +1,10 @@
-// UbusIo over wgjs:sys and the daemon's reactor (QuickJS only). sys.unixConnect returns a
-// BLOCKING socket (there is no native call to make it non-blocking), so the client never calls
-// read() unless the reactor reported the socket readable (one read per report), and never
-// write()s unless a private epoll set says it is writable (a unix stream socket reports that
-// with at least 3/4 of its send buffer free, far more than one 16 KiB slice).
+// UbusIo over wgjs:sys and the daemon's reactor (QuickJS only). The socket is non-blocking
+// (sys.unixConnect(path, true): a ubusd whose backlog is full fails the connect at once); the
+// client still reads once per readiness report and writes when a private epoll set says the
+// socket is writable, and takes -1 (EAGAIN) from either as "later".
 import * as os from 'qjs:os';
 import * as sys from 'wgjs:sys';
-import type { Reactor } from '../daemon/reactor.ts';
+import type { Reactor } from '../platform/reactor.ts';
 import type { UbusIo } from './client.ts';
 
 export function reactorIo(reactor: Reactor): UbusIo {
@@ -15,16 +14,16 @@ export function reactorIo(reactor: Reactor): UbusIo {
   return {
     exists: (path) => sys.stat(path) !== null,
     connect(path) {
-      const fd = sys.unixConnect(path);
+      const fd = sys.unixConnect(path, true);
       if (wep < 0) wep = sys.epollCreate();
       if (wfd >= 0) {
         try {
-          sys.epollCtl(wep, 2, wfd, 0);
+          sys.epollCtl(wep, sys.epoll.DEL, wfd, 0);
         } catch {
           /* closed already */
         }
       }
-      sys.epollCtl(wep, 1, fd, 2);
+      sys.epollCtl(wep, sys.epoll.ADD, fd, sys.epoll.OUT);
       wfd = fd;
       return fd;
     },
@@ -38,7 +37,7 @@ export function reactorIo(reactor: Reactor): UbusIo {
     close(fd) {
       if (fd === wfd) {
         try {
-          sys.epollCtl(wep, 2, fd, 0);
+          sys.epollCtl(wep, sys.epoll.DEL, fd, 0);
         } catch {
           /* closed already */
         }
