@@ -102,6 +102,10 @@ try {
   check('status: data from the daemons\' ubus objects wgjs.<ifname> (found by list wgjs.*)',
     (await page.locator('#wgjs-status [data-source="daemon"]').count()) === 1 && srv.calls.includes(`wgjs.${IFNAME}.status`) && srv.calls.includes('list(wgjs.*)'),
     srv.calls.filter((c) => c.startsWith('wgjs') || c.startsWith('list')).join(' '));
+  if (process.env.UBUS_SOCK) {
+    check('status: answered by the router daemon itself, through a ubusd (not the exec plugin)',
+      srv.calls.includes(`ubusd:wgjs.${IFNAME}.status`), srv.calls.filter((c) => c.startsWith('ubusd')).join(' '));
+  }
   check('status: interface with its public key', (await page.locator(`.wgjs-interface[data-interface="${IFNAME}"] code.wgjs-pubkey`).textContent().catch(() => '')) === ROUTER_PUB);
   check('status: listen port', (await page.locator(`.wgjs-interface[data-interface="${IFNAME}"] .wgjs-port`).textContent().catch(() => '')) === '51900');
   check('status: peer named by its UCI description', (await cell('wgjs-name')).startsWith('Cloud server'), await cell('wgjs-name'));

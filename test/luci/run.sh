@@ -73,7 +73,14 @@ rx() { nsenter -t "$HOLDER" -m -n "$@"; }
 for _ in $(seq 1 50); do rx sh -c 'grep -q "^wgjs-luci " /proc/self/mounts' 2>/dev/null && break; sleep 0.05; done
 rx sh -c 'grep -q "^wgjs-luci " /proc/self/mounts' || setup_failed "no private /var/run/wireguard"
 mkdir -p "$ROOT/build/test-logs"
-LOG_LEVEL=verbose nsenter -t "$HOLDER" -m -n "$WGJS" -f "$IF" >"$ROOT/build/test-logs/$IF.wgjs.log" 2>&1 &
+# a ubusd (test/tools/ubusd-standin.mjs: CI cannot build the real one) that the router's daemon
+# registers its wgjs.<ifname> object with; the page's status calls reach that object through it
+UBUS_SOCK=$T/ubus.sock
+node test/tools/ubusd-standin.mjs serve "$UBUS_SOCK" 2>"$T/ubusd.log" &
+PIDS+=("$!")
+for _ in $(seq 1 100); do [ -S "$UBUS_SOCK" ] && break; sleep 0.05; done
+[ -S "$UBUS_SOCK" ] || setup_failed "ubusd stand-in did not start"
+LOG_LEVEL=verbose WGJS_UBUS_SOCKET=$UBUS_SOCK WGJS_UCI_CONFIG=$T/network nsenter -t "$HOLDER" -m -n "$WGJS" -f "$IF" >"$ROOT/build/test-logs/$IF.wgjs.log" 2>&1 &
 DAEMON_PID=$!; PIDS+=("$DAEMON_PID")
 for _ in $(seq 1 100); do rx test -S "/var/run/wireguard/$IF.sock" && break; sleep 0.05; done
 rx test -S "/var/run/wireguard/$IF.sock" || setup_failed "wgjs daemon did not start: $(cat "$ROOT/build/test-logs/$IF.wgjs.log")"
@@ -123,7 +130,7 @@ config wireguard_$IF
 UCI
 rx ping -c 2 -W 2 10.77.0.1 >/dev/null || echo "# warning: no ping through the tunnel before the browser test"
 
-out=$(WGJS="$WGJS" ROUTER_PID="$HOLDER" IFNAME="$IF" UCI="$T/network" PEER_PUB="$PS" PHONE_PUB="$PP" EVIL_PUB="$PE" EVIL="$EVIL" ROUTER_PUB="$PR" DAEMON_PID="$DAEMON_PID" \
+out=$(UBUS_SOCK="$UBUS_SOCK" WGJS="$WGJS" ROUTER_PID="$HOLDER" IFNAME="$IF" UCI="$T/network" PEER_PUB="$PS" PHONE_PUB="$PP" EVIL_PUB="$PE" EVIL="$EVIL" ROUTER_PUB="$PR" DAEMON_PID="$DAEMON_PID" \
   LUCI_SRC="${LUCI_SRC:-}" SHOTS="${SHOTS:-}" timeout 400 node test/luci/browser.mjs 2>&1)
 echo "$out"
 add "$out"

@@ -282,15 +282,34 @@ export async function startServer({ wgjs, routerPid, uciFile, luciSrc = '', log 
     }
     return JSON.parse(r.stdout);
   };
-  // TEST STAND-IN for issue 16's per-daemon ubus objects: every running wgjs daemon registers
-  // "wgjs.<ifname>" with method "status" answering what `wgjs status` answers for that interface
-  // (interfaces[ifname]). Here it is made from the exec plugin's status; the real objects come
-  // from the daemons. srv.setDaemonObjects(false) models a router without them (older daemons).
+  // The daemons' own ubus objects: every running wgjs daemon registers "wgjs.<ifname>" with
+  // method "status". With UBUS_SOCK (run.sh starts test/tools/ubusd-standin.mjs there and the
+  // router's daemon connects to it) list and call go to the REAL objects of the daemon through
+  // that ubusd; without it, a TEST STAND-IN made from the exec plugin's status answers.
+  // srv.setDaemonObjects(false) models a router without them (older daemons).
   let daemonObjects = true;
+  const ubusSock = process.env.UBUS_SOCK || '';
+  const standin = fileURLToPath(new URL('../tools/ubusd-standin.mjs', import.meta.url));
+  const ubusd = (...a) => spawnSync(process.execPath, [standin, ...a], { encoding: 'utf8', timeout: 10000 });
   const daemonNames = () => {
     if (!daemonObjects) return [];
+    if (ubusSock) {
+      const r = ubusd('list', ubusSock);
+      return r.status === 0 ? r.stdout.split('\n').filter((o) => /^wgjs\./.test(o)) : [];
+    }
     const st = plugin('status', {});
     return Object.keys(st?.interfaces || {}).filter((n) => st.interfaces[n].running).map((n) => `wgjs.${n}`);
+  };
+  const daemonStatus = (object) => {
+    if (ubusSock) {
+      const r = ubusd('call', ubusSock, object, 'status', '{}');
+      if (r.status !== 0) return [r.status || 9];
+      calls.push(`ubusd:${object}.status`);
+      return [0, JSON.parse(r.stdout)];
+    }
+    const ifname = object.slice(5);
+    const r = plugin('status', { interface: ifname });
+    return r?.interfaces?.[ifname] ? [0, r.interfaces[ifname]] : [4];
   };
   const STATIC_OBJECTS = ['uci', 'session', 'luci', 'file', 'network.interface.wan', 'network.interface.lan'];
   const signature = (object) => {
@@ -329,9 +348,7 @@ export async function startServer({ wgjs, routerPid, uciFile, luciSrc = '', log 
     }
     if (object.startsWith('wgjs.') && method === 'status') {
       if (!daemonNames().includes(object)) return [4]; // no such object (daemon not running)
-      const ifname = object.slice(5);
-      const r = plugin('status', { interface: ifname });
-      return r?.interfaces?.[ifname] ? [0, r.interfaces[ifname]] : [4];
+      return daemonStatus(object);
     }
     return [3];
   };
