@@ -343,6 +343,28 @@ if [ "$FAKE" = 1 ]; then
   check "hotplug: scripts of WGJS_HOTPLUG_DIR run in order with the event environment" diff -u "$T/expect" "$T/hook.out"
 fi
 
+# ---------------------------------------------------------------- /etc/init.d/wgjs reload
+# stand-ins: ubus (an interface dump with two wgjs interfaces, renews recorded) and jsonfilter as
+# current upstream's: JSON only from -s, stdin ignored
+mkdir -p "$T/initd/bin"
+cat >"$T/initd/bin/ubus" <<EOF
+#!/bin/sh
+case "\$*" in
+  "call network.interface dump") echo '{"interface":[{"interface":"lan","proto":"static"},{"interface":"wg0","proto":"wgjs"},{"interface":"wg1","proto":"wgjs"}]}' ;;
+  *) echo "ubus \$*" >>"$T/initd/calls" ;;
+esac
+EOF
+cat >"$T/initd/bin/jsonfilter" <<'EOF'
+#!/bin/sh
+[ "$1" = -s ] || exit 1
+exec node -e 'const j = JSON.parse(process.argv[1]); for (const i of j.interface) if (i.proto === "wgjs") console.log(i.interface)' "$2"
+EOF
+chmod +x "$T/initd/bin/"*
+: >"$T/initd/calls"
+PATH="$T/initd/bin:$PATH" sh -c '. "$1"; reload_service' _ "$ROOT/files/etc/init.d/wgjs"
+check "init.d reload: a renew for each wgjs interface (jsonfilter -s)" \
+  diff <(printf 'ubus call network.interface.wg0 renew\nubus call network.interface.wg1 renew\n') "$T/initd/calls"
+
 # ---------------------------------------------------------------- shipped shell scripts
 if command -v shellcheck >/dev/null; then
   check "shellcheck: proto handler" shellcheck "$HANDLER"
