@@ -62,6 +62,8 @@ if [ -x "build/$host/wgjs" ]; then
   # the same interop suite driven by wgjs's own wg-compatible CLI (a link named wg)
   ln -sf wgjs "build/$host/wg"
   stage e2e-interop-own-cli env WG="$PWD/build/$host/wg" TAG=c$$ bash test/e2e/interop.sh
+  # listen addresses (WGJS_LISTEN_ADDRESS): the peer sees only the chosen source, also after it roams
+  stage e2e-listen-address bash test/e2e/listen-address.sh
   # the netifd handler + real daemons: traffic, events, rpcd status, renew, re-resolution
   stage openwrt-live bash test/openwrt/live.sh
   # the daemon's own ubus client against a ubusd stand-in: wgjs.<if> status, events, renew,

@@ -1,6 +1,19 @@
 // The outer UDP side of the daemon: one IPv4 and one IPv6 socket on the same port, with
 // rebinding that either fully succeeds or leaves the old sockets in place.
+//
+// Listen addresses (WGJS_LISTEN_ADDRESS=A[,B], at most one IPv4 and one IPv6 address; UCI
+// listen_address): every datagram of that family leaves from that address: the transport
+// writes it as the source (IP_PKTINFO / IPV6_PKTINFO, endpoint record bytes 20..39) of each
+// record it sends to, so handshake initiations, responses, cookies, keepalives and data all use
+// it, whatever address a peer's packets arrived at. A family without an address keeps the
+// kernel's choice. The sockets themselves stay bound to the wildcard (udpOpen takes no address),
+// so datagrams to the router's other addresses are still received (and answered from the chosen
+// one); and if the kernel refuses the address as a source (not, or no longer, on the router),
+// the native send path retries without it. A bind(2) to the address would close both gaps.
+import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
+import { formatIp } from '../util/ip.ts';
+import { LISTEN_ADDRESS_ENV, parseListenAddresses, type ListenAddresses } from '../openwrt/network.ts';
 import type { Transport } from '../platform/types.ts';
 
 export interface BindSockets {
@@ -57,6 +70,24 @@ export function closeBind(b: BindSockets): void {
   b.fd6 = -1;
 }
 
+/** WGJS_LISTEN_ADDRESS from the environment (none when unset or empty); null after a message on
+ *  stderr when it is not one or two addresses of different families. */
+export function listenAddressesFromEnv(): ListenAddresses | null {
+  const v = std.getenv(LISTEN_ADDRESS_ENV);
+  if (v === undefined || v === '') return { v4: null, v6: null };
+  const l = parseListenAddresses([v]);
+  if (typeof l === 'string') {
+    std.err.puts(`wgjs: ${LISTEN_ADDRESS_ENV}='${v}': ${l}\n`);
+    return null;
+  }
+  return l;
+}
+
+/** For the start line: "192.0.2.10 (IPv4), any (IPv6)". */
+export function describeListen(l: ListenAddresses): string {
+  return `${l.v4 ? formatIp(4, l.v4) : 'any'} (IPv4), ${l.v6 ? formatIp(6, l.v6) : 'any'} (IPv6)`;
+}
+
 /**
  * Transport over the current sockets (the daemon swaps `sockets` on rebind). `send` only queues
  * the datagram in the C send queue (src/native/io.c, a copy: the caller may reuse `buf` at once);
@@ -64,9 +95,34 @@ export function closeBind(b: BindSockets): void {
  */
 export class UdpTransport implements Transport {
   sockets: BindSockets = { fd4: -1, fd6: -1, port: 0, fwmark: 0 };
+  /** Listen addresses: the source written into every record sent to (null: the kernel's). */
+  private source4: Uint8Array | null = null;
+  private source6: Uint8Array | null = null;
+  private pinned = false;
+
+  setListenAddresses(l: ListenAddresses): void {
+    this.source4 = l.v4 ? l.v4.slice() : null;
+    this.source6 = l.v6 ? l.v6.slice() : null;
+    this.pinned = this.source4 !== null || this.source6 !== null;
+  }
+
+  /** Makes the record's source the listen address of its family (no-op when it already is). */
+  private pin(ep: Uint8Array): void {
+    const src = ep[0] === 4 ? this.source4 : ep[0] === 6 ? this.source6 : null;
+    if (src === null) return;
+    for (let i = 0; i < src.length; i++) {
+      if (ep[20 + i] !== src[i]) {
+        ep.set(src, 20);
+        ep.fill(0, 20 + src.length, 40); // rest of the address field and the interface index
+        return;
+      }
+    }
+  }
+
   send(buf: Uint8Array, off: number, len: number, ep: Uint8Array): boolean {
     const fd = ep[0] === 4 ? this.sockets.fd4 : ep[0] === 6 ? this.sockets.fd6 : -1;
     if (fd < 0) return false;
+    if (this.pinned) this.pin(ep);
     try {
       return sys.udpQueue(fd, buf, off, len, ep);
     } catch {
@@ -76,6 +132,7 @@ export class UdpTransport implements Transport {
   sendRun(buf: Uint8Array, offs: Int32Array, lens: Int32Array, start: number, end: number, ep: Uint8Array): void {
     const fd = ep[0] === 4 ? this.sockets.fd4 : ep[0] === 6 ? this.sockets.fd6 : -1;
     if (fd < 0) return;
+    if (this.pinned) this.pin(ep);
     try {
       sys.udpQueueRun(fd, buf, offs, lens, start, end, ep);
     } catch {

@@ -18,6 +18,8 @@
 //   WGJS_UDP_GSO=0              no UDP_SEGMENT on the outer socket
 //   WGJS_UDP_GRO=0              no UDP_GRO on the outer socket
 //   WGJS_DEBUG_OFFLOAD_REFUSE=tun,uso,gso,gro  testing: the probes act as if the kernel refused
+//   WGJS_LISTEN_ADDRESS=A[,B]   the local source address of every UDP datagram, one IPv4 and/or
+//                               one IPv6 (src/daemon/bind.ts; UCI listen_address)
 import * as os from 'qjs:os';
 import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
@@ -32,6 +34,7 @@ import { formatEndpoint, parseIp } from '../util/ip.ts';
 import type { Logger } from '../platform/types.ts';
 import type { SetRequest } from '../uapi/types.ts';
 import { openBind, closeBind, UdpTransport, type BindSockets } from './bind.ts';
+import { describeListen, listenAddressesFromEnv } from './bind.ts';
 import { Reactor } from '../platform/reactor.ts';
 import { UapiServer } from './uapiserver.ts';
 import { UciView, UCI_NETWORK_FILE } from './uciview.ts';
@@ -93,9 +96,16 @@ export function runDaemon(argv: string[], log: Logger): number {
   if (scale !== 1) log.error(`(${name}) WGJS_DEBUG_TIME_SCALE=${scale}: protocol timers run ${scale}x faster (testing only)`);
   const offloads = offloadSwitches();
   if (!offloads) return 1;
+  // --- listen addresses (WGJS_LISTEN_ADDRESS): a bad value exits 1 before anything is created
+  const listen = listenAddressesFromEnv();
+  if (!listen) return 1;
+  // ---
   if (!foreground) sys.daemonize(); // the parent returns only once we call daemonReady
   try {
-    new Daemon(name, log, scale, period, offloads).start();
+    const d = new Daemon(name, log, scale, period, offloads);
+    d.transport.setListenAddresses(listen); // --- listen addresses
+    d.start();
+    log.verbose(`(${name}) listen address: ${describeListen(listen)}`); // --- listen addresses
   } catch (e) {
     log.error(`(${name}) ${String((e as Error).message ?? e)}`);
     if (!foreground) sys.daemonReady(false);

@@ -2,7 +2,8 @@
 // named by WGJS_UCI_CONFIG): the endpoint names of its peers (for re-resolution) and their
 // descriptions (for peer events). Re-read only when the file changes (mtime/size). A daemon
 // whose interface is not a proto 'wgjs' interface of that file (any non-OpenWrt use) has no
-// names and no descriptions.
+// names and no descriptions. The file is read as bytes (UCI values are bytes; see uci.ts). What
+// it logs about a bad file names the file, line, section and option, never a key value.
 import * as os from 'qjs:os';
 import * as std from 'qjs:std';
 import type { Logger } from '../platform/types.ts';
@@ -40,7 +41,7 @@ export class UciView {
     if (st.mtime === this.mtime && st.size === this.size) return;
     this.mtime = st.mtime;
     this.size = st.size;
-    const text = std.loadFile(this.path);
+    const text = std.loadFile(this.path, { binary: true });
     if (text === null) return;
     const parsed = parseUci(text, { file: this.path, package: 'network', single: true });
     const pkg = parsed.ok ? parsed.packages.find((p) => p.name === 'network') : undefined;

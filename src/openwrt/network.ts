@@ -5,7 +5,10 @@
 //                                     fwmark, ip6prefix, nohostroute, tunlink, disabled;
 //                                     wgjs only: offload, tun_tso, tun_uso, udp_gso, udp_gro
 //                                     (booleans, unset = on; '0' puts WGJS_OFFLOAD=0 etc. into
-//                                     the daemon's environment: OFFLOAD_OPTIONS)
+//                                     the daemon's environment: OFFLOAD_OPTIONS); listen_address
+//                                     (option or list: at most one IPv4 and one IPv6 address,
+//                                     the source of every UDP datagram of that family; into the
+//                                     daemon's environment as WGJS_LISTEN_ADDRESS=A[,B])
 //   config wireguard_wg0              public_key, preshared_key, allowed_ips, route_allowed_ips,
 //                                     endpoint_host, endpoint_port, persistent_keepalive,
 //                                     disabled, description (private_key: LuCI's, for export)
@@ -17,7 +20,8 @@
 // entry ("10.0.0.0/24, 10.1.0.0/24") are all used, and the preshared key is never dropped
 // (openwrt #21847, #21411); an endpoint name that does not resolve only leaves that peer without
 // an endpoint and is reported for a later retry, the interface still comes up (#24511). Invalid
-// values are errors naming the section and option, and then nothing is applied.
+// values are errors naming the section and option, and then nothing is applied. A rejected key
+// is never repeated in the message (it may be a private key): only what is wrong with it.
 import { generatePrivateKey } from '../crypto/x25519.ts';
 import type { Resolver } from '../config/values.ts';
 import type { RandomFill } from '../platform/types.ts';
@@ -91,7 +95,7 @@ export interface InterfacePlan {
   /** The interface's generic `disabled` option (netifd does not start it). */
   disabled: boolean;
   /** Environment for the daemon from the offload options ("WGJS_OFFLOAD=0", ...; only the
-   *  switched-off ones, in OFFLOAD_OPTIONS order). */
+   *  switched-off ones, in OFFLOAD_OPTIONS order), then WGJS_LISTEN_ADDRESS=... if set. */
   daemonEnv: string[];
   /** Peers put into `request`, in order. */
   peers: PlannedPeer[];
@@ -132,6 +136,52 @@ export const OFFLOAD_OPTIONS: readonly (readonly [option: string, env: string])[
   ['udp_gro', 'WGJS_UDP_GRO'],
 ];
 
+/** The environment variable of the daemon's listen addresses (and of the UCI option listen_address). */
+export const LISTEN_ADDRESS_ENV = 'WGJS_LISTEN_ADDRESS';
+
+export interface ListenAddresses {
+  /** 4 bytes, or null: IPv4 datagrams leave from the address the kernel picks. */
+  v4: Uint8Array | null;
+  /** 16 bytes, or null. */
+  v6: Uint8Array | null;
+}
+
+/**
+ * Listen addresses from items ("10.0.0.2", "2001:db8::2", or both in one item separated by a
+ * comma or spaces): at most one per family, each a unicast address (not the wildcard, not
+ * multicast or broadcast; not IPv6 link-local, which would need an interface). An error text
+ * otherwise, quoting the bad item.
+ */
+export function parseListenAddresses(items: string[]): ListenAddresses | string {
+  const out: ListenAddresses = { v4: null, v6: null };
+  for (const item of splitItems(items)) {
+    const ip = parseIp(item);
+    if (!ip) return `not an IP address: '${item}'`;
+    const a = ip.addr;
+    if (ip.family === 4) {
+      if (a.every((b) => b === 0)) return `'${item}' is the wildcard address; leave the option unset for any address`;
+      if (a[0]! >= 224) return `'${item}' is not a unicast address`;
+      if (out.v4) return `more than one IPv4 address ('${formatIp(4, out.v4)}', '${item}'); one per family`;
+      out.v4 = a;
+    } else {
+      if (a.every((b) => b === 0)) return `'${item}' is the wildcard address; leave the option unset for any address`;
+      if (a[0] === 0xff) return `'${item}' is not a unicast address`;
+      if (a[0] === 0xfe && (a[1]! & 0xc0) === 0x80) return `'${item}' is link-local (needs an interface); use a global or ULA address`;
+      if (out.v6) return `more than one IPv6 address ('${formatIp(6, out.v6)}', '${item}'); one per family`;
+      out.v6 = a;
+    }
+  }
+  return out;
+}
+
+/** "10.0.0.2,2001:db8::2" (the environment form; '' when neither family is set). */
+export function formatListenAddresses(l: ListenAddresses): string {
+  const parts: string[] = [];
+  if (l.v4) parts.push(formatIp(4, l.v4));
+  if (l.v6) parts.push(formatIp(6, l.v6));
+  return parts.join(',');
+}
+
 /** A name usable as a Linux interface name for a TUN device. */
 export function validIfname(name: string): boolean {
   if (name.length === 0 || name.length > MAX_IFNAME || name === '.' || name === '..') return false;
@@ -151,6 +201,13 @@ export function validHostname(h: string): boolean {
     if (!/^[A-Za-z0-9_-]+$/.test(l)) return false;
   }
   return true;
+}
+
+/** What is wrong with a value that is not a base64 key, without repeating any of it. */
+export function keyProblem(v: string): string {
+  if (v.length !== 44) return `${v.length} characters`;
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(v)) return 'characters outside base64 or misplaced padding';
+  return 'the last character before the padding does not encode a 32-byte key';
 }
 
 function errorText(e: unknown): string {
@@ -211,7 +268,7 @@ class Planner {
 
   key(s: UciSection, option: string, v: string): Uint8Array {
     const k = v.length === 44 && v[43] === '=' ? fromBase64(v, 32) : null;
-    if (!k) this.fail(s, option, `not a base64 WireGuard key (44 characters ending in '='): '${v}'`);
+    if (!k) this.fail(s, option, `not a base64 WireGuard key (44 characters ending in '='): ${keyProblem(v)}`);
     return k;
   }
 
@@ -239,10 +296,14 @@ class Planner {
     return iface;
   }
 
-  /** The offload options as daemon environment (see OFFLOAD_OPTIONS). */
+  /** The offload options and listen_address as daemon environment (see OFFLOAD_OPTIONS). */
   daemonEnv(iface: UciSection): string[] {
     const env: string[] = [];
     for (const [option, name] of OFFLOAD_OPTIONS) if (!this.bool(iface, option, true)) env.push(`${name}=0`);
+    const listen = parseListenAddresses(uciList(iface, 'listen_address'));
+    if (typeof listen === 'string') this.fail(iface, 'listen_address', listen);
+    const text = formatListenAddresses(listen);
+    if (text !== '') env.push(`${LISTEN_ADDRESS_ENV}=${text}`);
     return env;
   }
 

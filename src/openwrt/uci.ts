@@ -1,34 +1,43 @@
 // UCI configuration files (/etc/config/*) and `uci export` output: reader and writer.
-// Pure: text in, data out (runs under QuickJS and Node alike).
+// Pure: bytes or text in, data out (runs under QuickJS and Node alike).
 //
-// The syntax rules follow libuci's parser (file.c):
-//  - One command per line: `package NAME`, `config TYPE [NAME]`, `option NAME [VALUE]`,
-//    `list NAME [VALUE]`; the command words may be abbreviated to p, c, o, l. Blank lines and
-//    lines whose first word starts with '#' are ignored.
-//  - Arguments are separated by whitespace. An argument is made of adjacent parts: 'single
-//    quoted' (everything literal, may span lines), "double quoted" (may span lines; a backslash
-//    takes the next character literally) and unquoted text (a backslash takes the next character
-//    literally; '#' starts a comment that runs to the end of the line). Parts concatenate:
-//    'a'"b"c is "abc". A backslash at the end of a line (outside single quotes) joins the next
-//    line. CR is whitespace outside quotes, so CRLF files read like LF files.
-//  - ';' outside quotes ends a command; another one may follow on the same line.
-//  - Names: packages [A-Za-z0-9_-], sections and options [A-Za-z0-9_]; types any printable
-//    ASCII except space.
-//  - `option NAME` with an empty or missing value deletes the option; `list NAME VALUE` appends
-//    (turning an existing single value into a list); `option` replaces a list. A named section
-//    declared twice is the same section (a different type is an error). `package NAME` switches
-//    to that package (as `uci import` does); with `single: true` (as `uci_load` reads one
-//    /etc/config file) package lines are checked but ignored.
-// Deliberate differences from libuci, for inputs libuci mangles: a ';' right after an unquoted
-// word separates commands (libuci drops the rest of that line), and a line continuation between
-// two arguments keeps the second one (libuci ends the first argument there with an empty value).
+// The reader reproduces libuci's parser (file.c, checked against libuci built from source): same
+// data, same errors, for every input, including the inputs libuci treats oddly. Its model:
+//  - Input is read line by line as fgets does into libuci's growing buffer (32 bytes, doubled):
+//    a NUL byte ends what that read returned (the rest of it is lost, the next read is appended).
+//    A backslash before the line end (LF, CRLF or the end of input), outside single quotes,
+//    appends the next line in place of the line end; a quoted string that is still open at the
+//    end of the line continues on the next line (the line end is part of the value).
+//  - A line holds commands. A command word is taken up to a space or tab only (so "config\r"
+//    or a word running into the line end is an invalid command); `#` as its first character
+//    ignores the rest of the line. `package NAME`, `config TYPE [NAME]`, `option NAME [VALUE]`,
+//    `list NAME [VALUE]` (or p, c, o, l) then read exactly that many arguments, and one more
+//    that must be empty ("too many arguments").
+//  - An argument: whitespace (space, \t-\r) is skipped; a ';' there ends the command (the
+//    argument is empty); otherwise parts are joined up to whitespace: 'single quoted' (all
+//    literal), "double quoted" (a backslash takes the next character literally) and unquoted
+//    text (the same backslash rule; '#' starts a comment to the end of the line). After an
+//    argument made only of unquoted characters, a ';' is lost together with the rest of the
+//    line; after one with quotes or backslashes the ';' ends the command and the next command
+//    follows (a line end right after that ';' is then read as a command word: invalid).
+//  - `option NAME ''` (empty value) changes nothing; `list NAME ''` appends an empty item;
+//    `list` turns a single value into a list, `option` replaces a list. A named section declared
+//    again is the same section (another type is an error). `package NAME` switches packages (as
+//    `uci import` does); with `single: true` (uci_load reading one /etc/config file) package
+//    lines are checked and ignored.
+//  - Names: packages [A-Za-z0-9_-], sections and options [A-Za-z0-9_]; types any printable ASCII
+//    except space. Errors are "FILE:LINE: message" with libuci's message and line (the count of
+//    complete lines read when it stopped); nothing is returned then.
+//
+// Values are bytes, as in libuci. Given a Uint8Array, the bytes that are valid UTF-8 become
+// text; every other byte becomes the lone surrogate U+DC80+byte (Python's "surrogateescape"),
+// so a Latin-1 description survives unchanged: formatUciBytes / uciEncode turn those back into
+// the original bytes. A string input is taken as the UTF-8 text of the bytes (escapes included).
 //
 // Anonymous sections get libuci's own names, so ids match `uci show -X` and what LuCI sends:
 // "cfg" + 2 hex digits of the section's ordinal in its package (1-based, counting every section
 // declaration that created a section) + 4 hex digits of the DJB hash of its type, taken when the
 // section is created (libuci's uci_fixup_section runs before any option is added).
-//
-// Errors are reported as "FILE:LINE: message" with libuci's messages; nothing is returned then.
 
 export type UciValue = string | string[];
 
@@ -65,10 +74,6 @@ export type UciParseResult =
 
 class UciSyntaxError {
   constructor(readonly line: number, readonly message: string) {}
-}
-
-function isWs(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
 }
 
 function validName(s: string, allowDash: boolean): boolean {
@@ -108,129 +113,239 @@ export function anonymousSectionName(ordinal: number, type: string): string {
   return `cfg${hex(ordinal, 2)}${hex(djbHash(type) % 65536, 4)}`;
 }
 
-/** Where an argument ended. */
-const END_WS = 0; // whitespace: more arguments may follow
-const END_LINE = 1; // end of line, comment or end of input
-const END_CMD = 2; // ';'
+/** UTF-8 bytes -> text; a byte that does not start a valid UTF-8 sequence becomes U+DC80+byte. */
+export function uciDecode(bytes: Uint8Array | string): string {
+  const at = typeof bytes === 'string' ? (i: number) => bytes.charCodeAt(i) : (i: number) => bytes[i]!;
+  const n = bytes.length;
+  let out = '';
+  let chunk: number[] = [];
+  const push = (cp: number) => {
+    chunk.push(cp);
+    if (chunk.length >= 4096) {
+      out += String.fromCodePoint(...chunk);
+      chunk = [];
+    }
+  };
+  for (let i = 0; i < n; ) {
+    const b = at(i);
+    if (b < 0x80) {
+      push(b);
+      i++;
+      continue;
+    }
+    let len = 0;
+    let cp = 0;
+    let min = 0;
+    if (b >= 0xc2 && b <= 0xdf) [len, cp, min] = [2, b & 0x1f, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [len, cp, min] = [3, b & 0x0f, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [len, cp, min] = [4, b & 0x07, 0x10000];
+    let ok = len > 0 && i + len <= n;
+    for (let k = 1; ok && k < len; k++) {
+      const c = at(i + k);
+      if ((c & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (c & 0x3f);
+    }
+    if (ok && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) ok = false;
+    if (ok) {
+      push(cp);
+      i += len;
+    } else {
+      push(0xdc00 + b);
+      i++;
+    }
+  }
+  return out + String.fromCodePoint(...chunk);
+}
 
-class Lexer {
+/** Text -> bytes: UTF-8, except U+DC80..U+DCFF, which stand for the byte (see uciDecode). */
+export function uciEncode(text: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff) {
+      out.push(c - 0xdc00);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return new Uint8Array(out);
+}
+
+/** Bytes as a string of char codes 0..255 (what the reader works on). */
+function byteString(input: string | Uint8Array): string {
+  const b = typeof input === 'string' ? uciEncode(input) : input;
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+}
+
+/** The end of the buffer (libuci's NUL terminator). */
+const END = -1;
+const LINEBUF = 32;
+
+/** libuci's isspace (C locale): space, \t, \n, \v, \f, \r. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * libuci's parse state for one input: the line buffer (a byte string whose end is libuci's
+ * terminating NUL), the read position in it, and the input behind it read as fgets would.
+ */
+class Reader {
+  buf = '';
   pos = 0;
-  line = 1;
-  constructor(readonly text: string) {}
+  /** libuci's line counter: lines read that ended with a line feed. */
+  lines = 0;
+  /** libuci's buf_filled: where the last successful read ended. */
+  filled = 0;
+  /** Physical line where the current logical line starts (1-based). */
+  startLine = 1;
+  private bufsz = 0;
+  private off = 0;
+  constructor(readonly data: string) {}
 
-  atEof(): boolean {
-    return this.pos >= this.text.length;
+  more(): boolean {
+    return this.off < this.data.length;
   }
 
-  /** At '\n' (or EOF): end of the physical line. */
-  atEol(): boolean {
-    return this.pos >= this.text.length || this.text.charCodeAt(this.pos) === 10;
+  cur(): number {
+    return this.pos < this.buf.length ? this.buf.charCodeAt(this.pos) : END;
   }
 
-  /** Moves past the '\n' that ends the current line (if any). */
-  nextLine(): void {
-    const nl = this.text.indexOf('\n', this.pos);
-    if (nl < 0) this.pos = this.text.length;
-    else {
-      this.pos = nl + 1;
-      this.line++;
+  at(i: number): number {
+    return i < this.buf.length ? this.buf.charCodeAt(i) : END;
+  }
+
+  /** Reads the next line into the buffer from `offset` on (uci_getln). */
+  readLine(offset: number): void {
+    if (this.bufsz === 0) this.bufsz = LINEBUF;
+    if (offset >= this.bufsz - 1) this.bufsz *= 2;
+    this.buf = this.buf.slice(0, offset);
+    for (;;) {
+      if (this.off >= this.data.length) return;
+      // fgets: at most bufsz - len - 1 bytes, up to and including a line feed
+      const room = this.bufsz - this.buf.length - 1;
+      const nl = this.data.indexOf('\n', this.off);
+      const stop = Math.min(nl < 0 ? this.data.length : nl + 1, this.off + room);
+      let got = this.data.slice(this.off, stop);
+      this.off = stop;
+      const nul = got.indexOf('\0');
+      if (nul >= 0) got = got.slice(0, nul); // strlen stops at a NUL byte
+      if (got.length === 0) return;
+      this.buf += got;
+      this.filled = this.buf.length;
+      if (got.charCodeAt(got.length - 1) === 10) {
+        this.lines++;
+        return;
+      }
+      this.bufsz *= 2;
     }
   }
 
-  /** Skips spaces, tabs and CRs (not the newline). */
-  skipBlank(): void {
-    while (this.pos < this.text.length) {
-      const c = this.text.charCodeAt(this.pos);
-      if (c === 10 || !isWs(c)) break;
+  /** Ends the line here (libuci writes its NUL over the current character). */
+  cut(): void {
+    this.buf = this.buf.slice(0, this.pos);
+  }
+
+  skipSpace(): void {
+    while (this.pos < this.buf.length && isSpace(this.buf.charCodeAt(this.pos))) this.pos++;
+  }
+
+  /** At a backslash: true if the next character is to be taken literally (pos is at it);
+   *  false after a line continuation (the next line now follows in place of the line end). */
+  backslash(): boolean {
+    this.pos++;
+    const c = this.cur();
+    if (c === END || c === 10 || (c === 13 && this.at(this.pos + 1) === 10 && this.at(this.pos + 2) === END)) {
+      this.readLine(this.pos);
+      return false;
+    }
+    return true;
+  }
+
+  /** A quoted part (pos at the opening quote); returns its value. */
+  quoted(q: number): string {
+    let v = '';
+    this.pos++;
+    for (;;) {
+      const c = this.cur();
+      if (c === q) {
+        this.pos++;
+        return v;
+      }
+      if (c === END) {
+        this.readLine(this.pos);
+        if (this.cur() === END) throw new UciSyntaxError(this.lines, q === 39 ? "EOF with unterminated '" : 'EOF with unterminated "');
+        continue;
+      }
+      if (c === 92 && q === 34 && !this.backslash()) continue;
+      v += this.buf[this.pos];
       this.pos++;
     }
   }
 
-  /**
-   * At a backslash: a line continuation (backslash before "\n", "\r\n" or the end of input) is
-   * consumed and returns null; otherwise consumes both characters and returns the escaped one.
-   */
-  backslash(): string | null {
-    const t = this.text;
-    const p = this.pos + 1;
-    if (p >= t.length) {
-      this.pos = p;
-      return null;
+  /** One argument (libuci's next_arg): '' at the end of the line or command. */
+  arg(): string {
+    this.skipSpace();
+    if (this.cur() === 59 /* ; */) {
+      this.pos++;
+      return '';
     }
-    if (t.charCodeAt(p) === 10 || (t.charCodeAt(p) === 13 && (p + 1 >= t.length || t.charCodeAt(p + 1) === 10))) {
-      this.pos = p;
-      this.nextLine();
-      return null;
-    }
-    this.pos = p + 1;
-    return t[p]!;
-  }
-
-  /** The command word: raw characters up to whitespace, ';' not special. */
-  word(): string {
-    const start = this.pos;
-    while (this.pos < this.text.length && !isWs(this.text.charCodeAt(this.pos))) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  /** One argument at the current position (not at whitespace/EOL). */
-  arg(): { value: string; end: number } {
-    const t = this.text;
     let v = '';
+    let plain = true; // only unquoted characters so far: libuci's copy has not fallen behind
     for (;;) {
-      if (this.pos >= t.length) return { value: v, end: END_LINE };
-      const c = t.charCodeAt(this.pos);
-      if (c === 39 /* ' */) {
-        const startLine = this.line;
-        const close = t.indexOf("'", this.pos + 1);
-        if (close < 0) throw new UciSyntaxError(startLine, "EOF with unterminated '");
-        const part = t.slice(this.pos + 1, close);
-        for (let i = 0; i < part.length; i++) if (part.charCodeAt(i) === 10) this.line++;
-        v += part;
-        this.pos = close + 1;
-      } else if (c === 34 /* " */) {
-        const startLine = this.line;
-        this.pos++;
-        for (;;) {
-          if (this.pos >= t.length) throw new UciSyntaxError(startLine, 'EOF with unterminated "');
-          const d = t.charCodeAt(this.pos);
-          if (d === 34) {
-            this.pos++;
-            break;
-          }
-          if (d === 92 /* \ */) {
-            const e = this.backslash();
-            if (e !== null) v += e;
-            continue;
-          }
-          if (d === 10) this.line++;
-          v += t[this.pos];
+      const c = this.cur();
+      if (c === 39 || c === 34) {
+        plain = false;
+        v += this.quoted(c);
+      } else if (c === 35 /* # */) {
+        this.cut();
+        return v;
+      } else if (c === END) {
+        return v;
+      } else if (c === 59) {
+        if (plain) this.cut(); // libuci's terminating NUL lands on the ';': the line ends
+        return v;
+      } else if (c === 92 /* \ */) {
+        plain = false;
+        if (this.backslash()) {
+          v += this.buf[this.pos];
           this.pos++;
         }
-      } else if (c === 92) {
-        const e = this.backslash();
-        if (e !== null) v += e;
-      } else if (c === 35 /* # */) {
-        this.nextLineStay();
-        return { value: v, end: END_LINE };
-      } else if (c === 59 /* ; */) {
-        this.pos++;
-        return { value: v, end: END_CMD };
-      } else if (c === 10) {
-        return { value: v, end: END_LINE };
-      } else if (isWs(c)) {
-        return { value: v, end: END_WS };
       } else {
-        v += t[this.pos];
+        v += this.buf[this.pos];
         this.pos++;
       }
+      const d = this.cur();
+      if (d === END || isSpace(d)) break;
     }
+    if (this.cur() !== END) this.pos++; // the whitespace after the argument
+    return v;
   }
 
-  /** Skips to the '\n' of the current line without consuming it (a comment). */
-  nextLineStay(): void {
-    const nl = this.text.indexOf('\n', this.pos);
-    this.pos = nl < 0 ? this.text.length : nl;
+  /** The next command word (strtok on space and tab), or null at the end of the line; pos is
+   *  left after the word's delimiter. `short` is set when no delimiter followed the word. */
+  word(): { word: string; short: boolean } | null {
+    const b = this.buf;
+    let p = this.pos;
+    while (p < b.length && (b.charCodeAt(p) === 32 || b.charCodeAt(p) === 9)) p++;
+    if (p >= b.length) return null;
+    let q = p;
+    while (q < b.length && b.charCodeAt(q) !== 32 && b.charCodeAt(q) !== 9) q++;
+    const short = q + 1 > this.filled;
+    this.pos = Math.min(q + 1, b.length);
+    return { word: b.slice(p, q), short };
   }
 }
 
@@ -253,132 +368,103 @@ function openPackage(b: Builder, name: string, line: number): void {
   b.section = null;
 }
 
-function runCommand(b: Builder, cmd: string, args: string[], line: number, single: boolean): void {
-  // libuci: nothing after the command word -> "<cmd> without name"; an empty first argument
-  // ('' or "") -> "insufficient arguments"; one argument too many -> "too many arguments"
-  const arity = (max: number, missing: string) => {
-    if (args.length === 0) throw new UciSyntaxError(line, missing);
-    if (args[0] === '') throw new UciSyntaxError(line, 'insufficient arguments');
-    if (args.length > max) throw new UciSyntaxError(line, 'too many arguments');
+/** One command (the word is already read); its arguments are read from `r`. */
+function runCommand(b: Builder, r: Reader, cmd: { word: string; short: boolean }, single: boolean): void {
+  const err = (message: string): never => {
+    throw new UciSyntaxError(r.lines, message);
   };
-  switch (cmd) {
-    case 'p':
-    case 'package': {
-      arity(1, 'package without name');
-      if (!validName(args[0]!, true)) throw new UciSyntaxError(line, 'invalid character in name field');
-      if (!single) openPackage(b, args[0]!, line);
-      return;
+  const w = cmd.word;
+  const is = (short: string, long: string) => w === short || w === long;
+  // a command word with nothing after it at the very end of the input: "<cmd> without name"
+  const needArgs = (what: string) => {
+    if (cmd.short) err(`${what} without name`);
+  };
+  const required = (): string => {
+    const v = r.arg();
+    if (v === '') err('insufficient arguments');
+    return v;
+  };
+  const eol = () => {
+    if (r.arg() !== '') err('too many arguments');
+  };
+  if (is('p', 'package')) {
+    needArgs('package');
+    const name = required();
+    if (!validName(name, true)) err('invalid character in name field');
+    eol();
+    if (!single) openPackage(b, name, r.lines);
+  } else if (is('c', 'config')) {
+    if (!b.current) {
+      if (b.defaultName === undefined) err('attempting to import a file without a package name');
+      openPackage(b, b.defaultName!, r.lines);
     }
-    case 'c':
-    case 'config': {
-      arity(2, 'config without name');
-      const type = args[0]!;
-      if (!validType(type)) throw new UciSyntaxError(line, 'invalid character in type field');
-      const name = args[1] ?? '';
-      if (name !== '' && !validName(name, false)) throw new UciSyntaxError(line, 'invalid character in name field');
-      if (!b.current) {
-        if (b.defaultName === undefined) throw new UciSyntaxError(line, 'attempting to import a file without a package name');
-        openPackage(b, b.defaultName, line);
+    needArgs('config');
+    const type = required();
+    if (!validType(type)) err('invalid character in type field');
+    const name = r.arg();
+    if (name !== '' && !validName(name, false)) err('invalid character in name field');
+    eol();
+    const pkg = b.current!;
+    if (name !== '') {
+      const existing = pkg.sections.find((s) => s.name === name);
+      if (existing) {
+        if (existing.type !== type) err('section of different type overwrites prior section with same name');
+        b.section = existing;
+        return;
       }
-      const pkg = b.current!;
-      if (name !== '') {
-        const existing = pkg.sections.find((s) => s.name === name);
-        if (existing) {
-          if (existing.type !== type) {
-            throw new UciSyntaxError(line, 'section of different type overwrites prior section with same name');
-          }
-          b.section = existing;
-          return;
-        }
-      }
-      const ordinal = b.counts.get(pkg)! + 1;
-      b.counts.set(pkg, ordinal);
-      let index = 0;
-      for (const s of pkg.sections) if (s.type === type) index++;
-      const s: UciSection = {
-        name: name !== '' ? name : anonymousSectionName(ordinal, type),
-        type,
-        anonymous: name === '',
-        index,
-        line,
-        options: new Map(),
-      };
-      pkg.sections.push(s);
-      b.section = s;
-      return;
     }
-    case 'o':
-    case 'option':
-    case 'l':
-    case 'list': {
-      if (!b.section) throw new UciSyntaxError(line, 'option/list command found before the first section');
-      arity(2, 'option without name');
-      const name = args[0]!;
-      if (!validName(name, false)) throw new UciSyntaxError(line, 'invalid character in name field');
-      const value = args[1] ?? '';
-      const opts = b.section.options;
-      if (cmd[0] === 'o') {
-        if (value === '') opts.delete(name);
-        else opts.set(name, value);
-      } else {
-        const old = opts.get(name);
-        if (old === undefined) opts.set(name, [value]);
-        else if (typeof old === 'string') opts.set(name, [old, value]);
-        else old.push(value);
-      }
-      return;
+    const ordinal = b.counts.get(pkg)! + 1;
+    b.counts.set(pkg, ordinal);
+    let index = 0;
+    for (const s of pkg.sections) if (s.type === type) index++;
+    const s: UciSection = {
+      name: name !== '' ? name : anonymousSectionName(ordinal, type),
+      type,
+      anonymous: name === '',
+      index,
+      line: r.startLine,
+      options: new Map(),
+    };
+    pkg.sections.push(s);
+    b.section = s;
+  } else if (is('o', 'option') || is('l', 'list')) {
+    if (!b.section) err('option/list command found before the first section');
+    needArgs('option');
+    const name = required();
+    if (!validName(name, false)) err('invalid character in name field');
+    const value = uciDecode(r.arg());
+    eol();
+    const opts = b.section!.options;
+    if (w[0] === 'o') {
+      if (value !== '') opts.set(name, value); // an empty value changes nothing (libuci's uci_set)
+    } else {
+      const old = opts.get(name);
+      if (old === undefined) opts.set(name, [value]);
+      else if (typeof old === 'string') opts.set(name, [old, value]);
+      else old.push(value);
     }
-    default:
-      throw new UciSyntaxError(line, 'invalid command');
+  } else {
+    err('invalid command');
   }
 }
 
-/** Parses UCI text. Returns every package it defines, or the first error. */
-export function parseUci(text: string, opts: UciParseOptions = {}): UciParseResult {
+/** Parses UCI bytes (or their text). Returns every package it defines, or the first error. */
+export function parseUci(input: string | Uint8Array, opts: UciParseOptions = {}): UciParseResult {
   const file = opts.file ?? '-';
-  const lx = new Lexer(text);
+  const r = new Reader(byteString(input));
   const b: Builder = { packages: [], current: null, counts: new Map(), section: null, defaultName: opts.package };
   try {
-    while (!lx.atEof()) {
-      // one physical line (plus continuation lines), possibly several ';'-separated commands
+    while (r.more()) {
+      r.pos = 0;
+      r.startLine = r.lines + 1;
+      r.readLine(0);
+      if (r.buf.length === 0) continue;
+      r.skipSpace();
       for (;;) {
-        lx.skipBlank();
-        if (lx.atEol()) break;
-        const line = lx.line;
-        const cmd = lx.word();
-        if (cmd.charCodeAt(0) === 35) {
-          lx.nextLineStay();
-          break;
-        }
-        const args: string[] = [];
-        let end = END_WS;
-        for (;;) {
-          lx.skipBlank();
-          if (lx.atEol()) {
-            end = END_LINE;
-            break;
-          }
-          if (lx.text.charCodeAt(lx.pos) === 59) {
-            lx.pos++;
-            end = END_CMD;
-            break;
-          }
-          if (lx.text.charCodeAt(lx.pos) === 35) {
-            lx.nextLineStay();
-            end = END_LINE;
-            break;
-          }
-          const a = lx.arg();
-          args.push(a.value);
-          if (a.end !== END_WS) {
-            end = a.end;
-            break;
-          }
-        }
-        runCommand(b, cmd, args, line, opts.single === true);
-        if (end === END_LINE) break;
+        const cmd = r.word();
+        if (!cmd || cmd.word.charCodeAt(0) === 35) break;
+        runCommand(b, r, cmd, opts.single === true);
       }
-      lx.nextLine();
     }
   } catch (e) {
     if (e instanceof UciSyntaxError) {
@@ -455,4 +541,9 @@ export function formatUci(pkgs: UciPackage | UciPackage[], opts: UciFormatOption
     out += '\n';
   }
   return out;
+}
+
+/** formatUci as bytes: the file libuci would write (bytes read from a file come back unchanged). */
+export function formatUciBytes(pkgs: UciPackage | UciPackage[], opts: UciFormatOptions = {}): Uint8Array {
+  return uciEncode(formatUci(pkgs, opts));
 }

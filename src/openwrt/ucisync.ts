@@ -21,9 +21,12 @@
 //   --dry-run       check and print, do not contact the daemon
 //   --env           only the daemon's environment from the interface's offload options
 //                   (offload, tun_tso, tun_uso, udp_gso, udp_gro: UCI booleans, unset = on), one
-//                   VAR=0 line per option switched off (none by default), e.g. WGJS_OFFLOAD=0;
+//                   VAR=0 line per option switched off (none by default), e.g. WGJS_OFFLOAD=0,
+//                   and WGJS_LISTEN_ADDRESS=A[,B] for listen_address (one address per family);
 //                   checks nothing else and does not contact the daemon. The proto handler runs
 //                   it before starting the daemon (a bad value: exit 1, nothing started).
+// The file is read as bytes when the environment can (readFileBytes/stdinBytes): values are
+// bytes in UCI. Error messages never repeat a key value.
 // Exit status: 0 applied; 1 invalid configuration (restarting will not help); 2 usage; 3 the
 // daemon could not be reached or refused the change.
 import { ipcGet, ipcSet } from '../cli/ipc.ts';
@@ -38,11 +41,18 @@ import { parseUci, type UciPackage } from './uci.ts';
 export const UCI_NETWORK_FILE = '/etc/config/network';
 export const UCI_SYNC_USAGE = 'Usage: wgjs uci-sync [--config FILE|-] [--endpoints|--env] [--dry-run] <interface>\n';
 
+/** What loadNetwork reads with: the CLI's environment, plus byte readers when it has them. */
+export type UciReadEnv = Pick<WgEnv, 'readFile' | 'stdin'> & {
+  readFileBytes?(path: string): Uint8Array;
+  stdinBytes?(): Uint8Array;
+};
+
 /** Reads and parses the network configuration; an error message instead on failure. */
-export function loadNetwork(env: Pick<WgEnv, 'readFile' | 'stdin'>, file: string): { ok: true; pkg: UciPackage } | { ok: false; error: string } {
-  let text: string;
+export function loadNetwork(env: UciReadEnv, file: string): { ok: true; pkg: UciPackage } | { ok: false; error: string } {
+  let text: string | Uint8Array;
   try {
-    text = file === '-' ? env.stdin() : env.readFile(file);
+    if (file === '-') text = env.stdinBytes ? env.stdinBytes() : env.stdin();
+    else text = env.readFileBytes ? env.readFileBytes(file) : env.readFile(file);
   } catch (e) {
     return { ok: false, error: `${file}: ${(e as Error).message ?? String(e)}` };
   }
@@ -75,7 +85,7 @@ function hostLines(plan: InterfacePlan, hosts: string[]): string {
 }
 
 /** `wgjs uci-sync ...`; argv[0] is "uci-sync". */
-export function uciSyncMain(env: WgEnv, argv: string[]): number {
+export function uciSyncMain(env: WgEnv & UciReadEnv, argv: string[]): number {
   let file = env.getenv('WGJS_UCI_CONFIG') || UCI_NETWORK_FILE;
   let endpointsOnly = false;
   let dryRun = false;

@@ -5,6 +5,8 @@ import * as sys from 'wgjs:sys';
 import { UciView } from '../../src/daemon/uciview.ts';
 import type { Logger } from '../../src/platform/types.ts';
 import { writeTextFile } from '../../src/platform/qjs.ts';
+import { badKeys, leaked, SECRETS } from '../fixtures/uci/badkeys.ts';
+import { PSK, ROUTER_PRIV } from '../fixtures/uci/keys.ts';
 
 const t = suite('daemon/uciview');
 
@@ -80,6 +82,36 @@ t('names of enabled peers (IP literals excluded), descriptions, re-read only on 
     assert.not.ok(v.managed);
     assert.equal(v.names, []);
     assert.is(v.describe(PUB1), undefined);
+  } finally {
+    sys.unlink(path);
+  }
+});
+
+t('bad keys: the problem logged once, never any piece of the key', () => {
+  const path = `/tmp/wgjs-uciview-keys-${sys.getpid()}`;
+  try {
+    let n = 0;
+    for (const secret of SECRETS) {
+      for (const [what, bad] of badKeys(secret)) {
+        const quoted = `'${bad.split("'").join("'\\''")}'`;
+        for (const [option, current] of [['private_key', ROUTER_PRIV], ['preshared_key', PSK]] as const) {
+          const base = network('vpn.example', option === 'preshared_key' ? `\toption nohostroute '0'\n` : '');
+          const text = option === 'private_key'
+            ? base.replace(`option private_key '${current}'`, `option private_key ${quoted}`)
+            : base.replace(`option public_key '${PUB1}'`, `option public_key '${PUB1}'\n\toption preshared_key ${quoted}`);
+          assert.ok(text !== base, `${what}: fixture edit`);
+          writeTextFile(path, text);
+          const lines: string[] = [];
+          const v = new UciView(path, 'wg0', { level: 3, error: (m) => lines.push(m), verbose: (m) => lines.push(m), debug: (m) => lines.push(m) }, sys.getrandom);
+          v.refresh();
+          assert.is(lines.length, 1, `${what} in ${option}: ${lines.join('|')}`);
+          assert.match(lines[0]!, new RegExp(`\\.${option}: not a base64 WireGuard key`));
+          assert.is(leaked(lines.join('\n'), bad, secret), null, lines[0]);
+          n++;
+        }
+      }
+    }
+    assert.is(n, SECRETS.length * 12 * 2);
   } finally {
     sys.unlink(path);
   }

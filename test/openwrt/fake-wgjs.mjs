@@ -3,7 +3,11 @@
 // simulated:
 //   wgjs -f IFNAME        creates $WGJS_SYS_NET/IFNAME and a listening unix socket at
 //                         $WGJS_RUN_DIR/IFNAME.sock, then waits for SIGTERM (removes both);
-//                         FAKE_DAEMON=broken: starts but never creates them
+//                         FAKE_DAEMON=broken: starts but never creates them;
+//                         FAKE_DAEMON=late-socket: the device at once, the socket 0.6 s later
+//                         (as the real daemon: TUN first), replacing any file at that path.
+//                         The socket's inode goes to $FAKE_ROOT/IFNAME.sockino: a
+//                         "connection" to a socket file that is not the daemon's is refused
 //   wgjs uci-sync ...     uciSyncMain with /etc/config/network read from $FAKE_ROOT, names
 //                         resolved from the JSON object in $FAKE_ROOT/hosts, and a UAPI
 //                         "connection" that applies set=1 to a JSON device state
@@ -103,7 +107,15 @@ function env(args) {
     },
     listInterfaces: () => [],
     connect(name) {
-      if (!isSocket(`${runDir}/${name}.sock`)) throw new Error('No such file or directory');
+      const sock = `${runDir}/${name}.sock`;
+      if (!isSocket(sock)) throw new Error('No such file or directory');
+      let ino = '';
+      try {
+        ino = readFileSync(`${root}/${name}.sockino`, 'utf8');
+      } catch {
+        /* no daemon ever listened */
+      }
+      if (String(statSync(sock).ino) !== ino) throw new Error('Connection refused');
       return {
         request(text) {
           if (text === 'get=1\n\n') return render(name);
@@ -140,11 +152,20 @@ function daemon(ifname) {
   const dev = `${sysNet}/${ifname}`;
   const sock = `${runDir}/${ifname}.sock`;
   mkdirSync(runDir, { recursive: true });
-  // the socket first, the device last: the handler must wait for both
+  const late = process.env.FAKE_DAEMON === 'late-socket';
   const server = createServer(() => {});
-  server.listen(sock, () => {
-    setTimeout(() => mkdirSync(dev, { recursive: true }), 150);
-  });
+  const listen = () => {
+    rmSync(sock, { force: true });
+    server.listen(sock, () => {
+      writeFileSync(`${root}/${ifname}.sockino`, String(statSync(sock).ino));
+      // by default the socket first, the device last: the handler must wait for both
+      if (!late) setTimeout(() => mkdirSync(dev, { recursive: true }), 150);
+    });
+  };
+  if (late) {
+    mkdirSync(dev, { recursive: true });
+    setTimeout(listen, 600);
+  } else listen();
   process.on('SIGTERM', () => {
     rmSync(dev, { recursive: true, force: true });
     server.close();

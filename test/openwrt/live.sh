@@ -97,7 +97,11 @@ ping_ok() { nsx "$R" ping -c 1 -W 1 "$1" >/dev/null 2>&1; }
 daemon_pid() { cat "$T/state/$IF.task" 2>/dev/null; }
 endpoint() { peer_field "$R" "$IF" "$PS" 3; }
 
-# ---- setup
+# ---- setup, over a socket file left behind (as by a daemon netifd SIGKILLed): the handler must
+# not take it for the new daemon's
+mkdir -p /var/run/wireguard
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "/var/run/wireguard/$IF.sock"
+check "setup: a stale socket file is there before" [ -S "/var/run/wireguard/$IF.sock" ]
 : >"$T/calls"
 handler setup
 check "setup: handler exits 0" [ $? = 0 ]

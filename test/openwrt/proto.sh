@@ -42,6 +42,8 @@ node_modules/.bin/esbuild test/openwrt/fake-wgjs.mjs --bundle --platform=node --
 node_modules/.bin/esbuild test/fixtures/uci/network.ts --bundle --platform=node --format=esm --log-level=warning \
   --outfile="$T/network.mjs" || { echo "esbuild failed"; echo "0 passed, 1 failed"; exit 1; }
 node -e "import('$T/network.mjs').then(m => process.stdout.write(m.NETWORK_WG0))" >"$T/network.orig"
+node_modules/.bin/esbuild test/openwrt/badkeys.mjs --bundle --platform=node --format=esm --log-level=warning \
+  --outfile="$T/badkeys.mjs" || { echo "esbuild failed"; echo "0 passed, 1 failed"; exit 1; }
 
 if [ -n "${WGJS_BIN:-}" ]; then
   WGJS=$WGJS_BIN
@@ -54,6 +56,8 @@ fi
 cat >"$T/bin/uci" <<EOF
 #!/bin/sh
 echo "uci \$*" >>"$T/root/calls"
+# uci batch: the commands come on stdin, recorded as "uci< LINE"
+case " \$* " in *" batch "*) sed 's/^/uci< /' >>"$T/root/calls" ;; esac
 EOF
 cat >"$T/bin/ip" <<EOF
 #!/bin/sh
@@ -123,7 +127,7 @@ for SH in $SHELLS; do
   reset_world
   out=$(cd "$T/lib/netifd/proto" && runsh "$HANDLER" wgjs dump)
   check "[$SH] dump: name" grep -qx 'name=wgjs' <<<"$out"
-  check "[$SH] dump: every option declared" grep -qx 'config=string:private_key int:listen_port int:mtu string:fwmark array:addresses array:ip6prefix boolean:nohostroute string:tunlink string:offload string:tun_tso string:tun_uso string:udp_gso string:udp_gro ' <<<"$out"
+  check "[$SH] dump: every option declared" grep -qx 'config=string:private_key int:listen_port int:mtu string:fwmark array:addresses array:ip6prefix boolean:nohostroute string:tunlink string:offload string:tun_tso string:tun_uso string:udp_gso string:udp_gro array:listen_address ' <<<"$out"
   check "[$SH] dump: no_device, available, renew handler" grep -qx 'no_device=1 available=1 renew_handler=1 no_proto_task=0' <<<"$out"
 
   # setup
@@ -232,8 +236,11 @@ EOF
   reset_world
   sed -i "s|option private_key 'IDA7RlFcZ3J9iJOeqbS/ytXg6/YBDBciLThDTllkb3o='|option private_key 'generate'|" "$T/root/network"
   handler runsh setup wg0
-  check "[$SH] generate: key stored in UCI" grep -qE '^uci -q set network\.wg0\.private_key=[A-Za-z0-9+/]{43}=$' "$T/root/calls"
-  check "[$SH] generate: committed" has_line "$T/root/calls" "uci -q commit network"
+  check "[$SH] generate: key stored with uci batch on stdin" \
+    bash -c 'grep -A2 -x "uci -q batch" "$1" | sed -n 2p | grep -qE "^uci< set network\.wg0\.private_key=.[A-Za-z0-9+/]{43}=.\$"' _ "$T/root/calls"
+  check "[$SH] generate: committed in the same batch" bash -c 'grep -A2 -x "uci -q batch" "$1" | sed -n 3p | grep -qx "uci< commit network"' _ "$T/root/calls"
+  check "[$SH] generate: no key in any command line or log line" \
+    bash -c '! grep -hv "^uci< " "$1" "$2" | grep -qE "[A-Za-z0-9+/]{40,}"' _ "$T/root/calls" "$T/root/log"
   handler runsh teardown wg0 >/dev/null
 
   if [ "$FAKE" = 1 ]; then
@@ -242,6 +249,76 @@ EOF
     FAKE_DAEMON=broken WGJS_READY_WAIT=5 handler runsh setup wg0
     check "[$SH] not ready: exit non-zero" [ $? != 0 ]
     check "[$SH] not ready: error and setup failed, restart allowed" diff <(printf 'proto_run_command wg0 %s -f wg0\nproto_notify_error wg0 DAEMON_NOT_READY\nproto_setup_failed wg0\n' "$WGJS") "$T/calls"
+  fi
+
+  # listen_address -> WGJS_LISTEN_ADDRESS in the daemon's environment; a bad one keeps it down
+  reset_world
+  { set_iface_option listen_address '192.0.2.10' &&
+    sed -i "s/^\toption listen_address '192.0.2.10'\$/\tlist listen_address '192.0.2.10'\n\tlist listen_address '2001:db8::10'/" "$T/root/network" &&
+    grep -qxF "	list listen_address '2001:db8::10'" "$T/root/network"; } || not_ok "[$SH] listen_address: fixture edit"
+  handler runsh setup wg0
+  check "[$SH] listen_address: setup exit 0" [ $? = 0 ]
+  check "[$SH] listen_address: exported, then the daemon started" \
+    diff <(printf 'proto_export WGJS_LISTEN_ADDRESS=192.0.2.10,2001:db8::10\nproto_run_command wg0 %s -f wg0\n' "$WGJS") <(head -n 2 "$T/calls")
+  pid=$(cat "$T/state/wg0.task" 2>/dev/null)
+  check "[$SH] listen_address: in the daemon's environment" grep -qx 'WGJS_LISTEN_ADDRESS=192.0.2.10,2001:db8::10' <(tr '\0' '\n' <"/proc/$pid/environ")
+  reset_world
+  set_iface_option listen_address '192.0.2.10 192.0.2.11' || not_ok "[$SH] listen_address: fixture edit"
+  handler runsh setup wg0
+  check "[$SH] listen_address two IPv4: setup exit non-zero" [ $? != 0 ]
+  check "[$SH] listen_address two IPv4: invalid config, nothing started" \
+    diff <(printf 'proto_notify_error wg0 INVALID_CONFIG\nproto_block_restart wg0\nproto_setup_failed wg0\n') "$T/calls"
+  check "[$SH] listen_address two IPv4: the reason logged" grep -q "listen_address: more than one IPv4 address" "$T/root/log"
+
+  # bad keys: the reason in syslog, no piece of the key in any log line or command line
+  for opt in private_key preshared_key; do
+    case $opt in private_key) cur=IDA7RlFcZ3J9iJOeqbS/ytXg6/YBDBciLThDTllkb3o= ;; *) cur=AwgNEhccISYrMDU6P0RJTlNYXWJnbHF2e4CFio+UmZ4= ;; esac
+    n=0 bad_ok=0
+    while IFS= read -r bad; do
+      reset_world
+      n=$((n + 1))
+      python3 -c '
+import sys
+p, opt, cur, bad = sys.argv[1:]
+s = open(p, encoding="latin-1").read()
+old = "option %s %s" % (opt, chr(39) + cur + chr(39))
+assert old in s
+q = chr(39)
+open(p, "w", encoding="latin-1").write(s.replace(old, "option %s %s" % (opt, q + bad.replace(q, q + "\\" + q + q) + q)))
+' "$T/root/network" "$opt" "$cur" "$bad" || { not_ok "[$SH] bad $opt #$n: fixture edit"; continue; }
+      handler runsh setup wg0 >"$T/out" 2>&1
+      rc=$?
+      if [ "$rc" = 0 ]; then not_ok "[$SH] bad $opt #$n: setup must fail"; continue; fi
+      if ! grep -q "\.$opt: not a base64 WireGuard key" "$T/root/log"; then not_ok "[$SH] bad $opt #$n: reason logged"; continue; fi
+      if node "$T/badkeys.mjs" check "$cur" "$bad" "$T/root/log" "$T/root/calls" "$T/calls" "$T/out"; then
+        bad_ok=$((bad_ok + 1))
+      else
+        not_ok "[$SH] bad $opt #$n: key material in an output"
+      fi
+    done < <(node "$T/badkeys.mjs" list "$cur")
+    check "[$SH] bad $opt: $bad_ok of $n values rejected with the reason logged, no key material in syslog, command lines or output" \
+      [ "$n" -ge 12 ] && [ "$bad_ok" = "$n" ]
+  done
+
+  if [ "$FAKE" = 1 ]; then
+    # a socket left by a SIGKILLed daemon, and one a stray process still listens on: setup
+    # must wait for the new daemon's socket (the fake daemon makes its device first and its
+    # socket 0.6 s later, like the real one; a uci-sync against a socket that is not the
+    # daemon's fails)
+    for stale in killed listening; do
+      reset_world
+      node -e 'const s = require("net").createServer(); s.listen(process.argv[1], () => { require("fs").writeFileSync(process.argv[3], String(process.pid)); if (process.argv[2] === "killed") process.kill(process.pid, "SIGKILL"); });' \
+        "$T/run/wg0.sock" "$stale" "$T/run/stale.retry" &
+      disown
+      wait_for 5 [ -s "$T/run/stale.retry" ] || not_ok "[$SH] stale socket ($stale): fixture"
+      wait_for 5 [ -S "$T/run/wg0.sock" ] || not_ok "[$SH] stale socket ($stale): fixture socket"
+      FAKE_DAEMON=late-socket handler runsh setup wg0
+      check "[$SH] stale socket ($stale): setup exit 0" [ $? = 0 ]
+      check "[$SH] stale socket ($stale): no sync failure, update sent" \
+        bash -c '! grep -q SYNC_FAILED "$1" && grep -qx "proto_send_update wg0" "$1"' _ "$T/calls"
+      check "[$SH] stale socket ($stale): the peers reached the new daemon" [ "$(grep -c '^public_key=' "$T/root/wg0.sets" 2>/dev/null)" = 3 ]
+      handler runsh teardown wg0 >/dev/null
+    done
   fi
 
   # a section name that cannot be a device name
@@ -265,6 +342,28 @@ if [ "$FAKE" = 1 ]; then
   printf '10 peer-up wg0 nE8FLoGzMKTG0kG3iR9qjT/5/DHquRoC1sXtMg0rLXg= 203.0.113.7:51821 [Cloud server]\n20 peer-up\n' >"$T/expect"
   check "hotplug: scripts of WGJS_HOTPLUG_DIR run in order with the event environment" diff -u "$T/expect" "$T/hook.out"
 fi
+
+# ---------------------------------------------------------------- /etc/init.d/wgjs reload
+# stand-ins: ubus (an interface dump with two wgjs interfaces, renews recorded) and jsonfilter as
+# current upstream's: JSON only from -s, stdin ignored
+mkdir -p "$T/initd/bin"
+cat >"$T/initd/bin/ubus" <<EOF
+#!/bin/sh
+case "\$*" in
+  "call network.interface dump") echo '{"interface":[{"interface":"lan","proto":"static"},{"interface":"wg0","proto":"wgjs"},{"interface":"wg1","proto":"wgjs"}]}' ;;
+  *) echo "ubus \$*" >>"$T/initd/calls" ;;
+esac
+EOF
+cat >"$T/initd/bin/jsonfilter" <<'EOF'
+#!/bin/sh
+[ "$1" = -s ] || exit 1
+exec node -e 'const j = JSON.parse(process.argv[1]); for (const i of j.interface) if (i.proto === "wgjs") console.log(i.interface)' "$2"
+EOF
+chmod +x "$T/initd/bin/"*
+: >"$T/initd/calls"
+PATH="$T/initd/bin:$PATH" sh -c '. "$1"; reload_service' _ "$ROOT/files/etc/init.d/wgjs"
+check "init.d reload: a renew for each wgjs interface (jsonfilter -s)" \
+  diff <(printf 'ubus call network.interface.wg0 renew\nubus call network.interface.wg1 renew\n') "$T/initd/calls"
 
 # ---------------------------------------------------------------- shipped shell scripts
 if command -v shellcheck >/dev/null; then

@@ -152,4 +152,49 @@ t('usage errors: exit 2', () => {
   }
 });
 
+t('--env: listen_address (option or list, one per family) becomes WGJS_LISTEN_ADDRESS; bad values exit 1', () => {
+  const withOpt = (lines: string) => ({ '/etc/config/network': NETWORK_WG0.replace("option tunlink 'wan'", `option tunlink 'wan'\n${lines}`) });
+  const cases: [string, string][] = [
+    ["\toption listen_address '192.0.2.10'", 'WGJS_LISTEN_ADDRESS=192.0.2.10\n'],
+    ["\tlist listen_address '2001:db8::10'\n\tlist listen_address '192.0.2.10'", 'WGJS_LISTEN_ADDRESS=192.0.2.10,2001:db8::10\n'],
+    ["\toption listen_address '192.0.2.10 2001:DB8:0::10'", 'WGJS_LISTEN_ADDRESS=192.0.2.10,2001:db8::10\n'],
+    ["\toption udp_gro '0'\n\toption listen_address 'fd00::1'", 'WGJS_UDP_GRO=0\nWGJS_LISTEN_ADDRESS=fd00::1\n'],
+  ];
+  for (const [lines, want] of cases) {
+    const r = run(['--env', 'wg0'], { files: withOpt(lines), servers: {} });
+    assert.is(r.w.err, '', lines);
+    assert.is(r.code, 0, lines);
+    assert.is(r.w.out, want, lines);
+  }
+  const bad: [string, RegExp][] = [
+    ["\toption listen_address 'eth0'", /^wgjs uci-sync: network\.wg0\.listen_address: not an IP address: 'eth0'\n$/],
+    ["\tlist listen_address '192.0.2.10'\n\tlist listen_address '192.0.2.11'", /listen_address: more than one IPv4 address \('192\.0\.2\.10', '192\.0\.2\.11'\); one per family/],
+    ["\toption listen_address '0.0.0.0'", /listen_address: '0\.0\.0\.0' is the wildcard address/],
+    ["\toption listen_address '::'", /listen_address: '::' is the wildcard address/],
+    ["\toption listen_address '239.1.1.1'", /listen_address: '239\.1\.1\.1' is not a unicast address/],
+    ["\toption listen_address 'fe80::1'", /listen_address: 'fe80::1' is link-local/],
+    ["\toption listen_address '192.0.2.10/24'", /listen_address: not an IP address: '192\.0\.2\.10\/24'/],
+  ];
+  for (const [lines, re] of bad) {
+    const r = run(['--env', 'wg0'], { files: withOpt(lines), servers: {} });
+    assert.is(r.code, 1, lines);
+    assert.is(r.w.out, '', lines);
+    assert.match(r.w.err, re, lines);
+  }
+});
+
+t('values are read as bytes when the environment can: a Latin-1 description survives', () => {
+  const text = NETWORK_WG0.replace("option description 'Cloud server'", "option description 'Caf\u00e9'");
+  const latin1 = new Uint8Array([...text].map((c) => c.charCodeAt(0)));
+  const w = fakeWorld(['uci-sync', '--dry-run', 'wg0'], { files: FILES });
+  const env = { ...w.env, readFileBytes: () => latin1 };
+  assert.is(uciSyncMain(env, ['uci-sync', '--dry-run', 'wg0']), 0);
+  // a warning quoting the description carries the byte as U+DCE9 (UTF-8 text would give U+00E9)
+  const text2 = text.replace("option public_key '0dNnnoruATrX8nJXhBGp2erlk7la9xCOCUVpw6TBEFE='", "option public_key ''").replace("option description 'Laptop (disabled)'", "option description 'Caf\u00e9 2'");
+  const bytes2 = new Uint8Array([...text2].map((c) => c.charCodeAt(0)));
+  const w2 = fakeWorld(['uci-sync', '--dry-run', 'wg0'], { files: FILES });
+  assert.is(uciSyncMain({ ...w2.env, readFileBytes: () => bytes2 }, ['uci-sync', '--dry-run', 'wg0']), 0);
+  assert.match(w2.out, /'Caf\udce9 2': disabled, skipped/);
+});
+
 t.run();

@@ -1,9 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  anonymousSectionName, formatUci, parseUci, uciFindSection, uciGet, uciList, uciQuote, uciSectionRef,
-  type UciPackage, type UciParseResult,
+  anonymousSectionName, formatUci, formatUciBytes, parseUci, uciDecode, uciEncode, uciFindSection, uciGet, uciList, uciQuote,
+  uciSectionRef, type UciPackage, type UciParseResult,
 } from '../../src/openwrt/uci.ts';
+import { LIBUCI_CASES } from '../fixtures/uci/libuci.ts';
 import { MALFORMED, SYNTAX_EXPECTED, SYNTAX_TEXT } from '../fixtures/uci/syntax.ts';
 
 const t = suite('openwrt/uci');
@@ -31,7 +32,7 @@ t('every syntax form gives the data libuci gives', () => {
   assert.equal(plain(ok(parseUci(SYNTAX_TEXT, { file: 'syntax' }))), SYNTAX_EXPECTED);
 });
 
-t('CRLF line ends read like LF (a multi-line quoted value keeps its CR)', () => {
+t('CRLF line ends read like LF when no command word ends a line (a multi-line quoted value keeps its CR)', () => {
   const got = plain(ok(parseUci(SYNTAX_TEXT.replace(/\n/g, '\r\n'))));
   const want = JSON.parse(JSON.stringify(SYNTAX_EXPECTED)) as typeof SYNTAX_EXPECTED;
   for (const o of want[0]!.sections[0]!.options) if (o[0] === 'multi') o[1] = 'line one\r\nline two';
@@ -157,8 +158,83 @@ t('writer round trip: random values with quotes, backslashes, #, ;, newlines, CR
 });
 
 t('abbreviated and ;-separated commands, comments everywhere', () => {
-  const pkgs = ok(parseUci("c interface lan # c\no proto static;o mtu 1400 ; l dns a;l dns b#x\n#o skipped 1\n o x '#not a comment'", { package: 'n' }));
-  assert.equal([...pkgs[0]!.sections[0]!.options], [['proto', 'static'], ['mtu', '1400'], ['dns', ['a', 'b']], ['x', '#not a comment']]);
+  // "static;" (unquoted) loses the rest of its line; "'a';" ends the command, the next follows
+  const pkgs = ok(parseUci("c interface lan # c\no proto static;o mtu 1400\nl dns 'a';l dns b#x\n#o skipped 1\n o x '#not a comment'", { package: 'n' }));
+  assert.equal([...pkgs[0]!.sections[0]!.options], [['proto', 'static'], ['dns', ['a', 'b']], ['x', '#not a comment']]);
+});
+
+/** bytes (a string of char codes 0..255) -> Uint8Array */
+function bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+/** libuci's `uci -n export` of a package, as bytes in a char-code string (test/openwrt/uci-diff.mjs). */
+function libuciExport(p: UciPackage): string {
+  const esc = (v: string) => v.split("'").join("'\\''");
+  let out = `package ${p.name}\n`;
+  for (const s of p.sections) {
+    out += `\nconfig ${esc(s.type)} '${esc(s.name)}'\n`;
+    for (const [name, v] of s.options) {
+      if (typeof v === 'string') out += `\toption ${name} '${esc(v)}'\n`;
+      else for (const item of v) out += `\tlist ${name} '${esc(item)}'\n`;
+    }
+  }
+  const b = uciEncode(out + '\n');
+  let r = '';
+  for (const c of b) r += String.fromCharCode(c);
+  return r;
+}
+
+t('libuci cases: the same data (or the same error and line) as libuci for every recorded input', () => {
+  for (const [title, input, want] of LIBUCI_CASES) {
+    const r = parseUci(bytes(input), { file: 'network', package: 'network', single: true });
+    const got = r.ok ? libuciExport(r.packages[0]!) : `error ${r.line}: ${r.message}`;
+    assert.is(got, want, title);
+  }
+});
+
+t("libuci: option x '' after option x 'v' keeps 'v' (a stored private_key is never lost)", () => {
+  const pkg = ok(parseUci("config interface 'wg0'\n\toption private_key 'kAbc='\n\toption private_key ''\n\toption private_key\n", { package: 'network', single: true }))[0]!;
+  assert.is(uciGet(pkg.sections[0]!, 'private_key'), 'kAbc=');
+  const fresh = ok(parseUci("config interface 'wg0'\n\toption private_key ''\n", { package: 'network', single: true }))[0]!;
+  assert.is(fresh.sections[0]!.options.has('private_key'), false);
+});
+
+t("libuci: ';' right after an unquoted word drops the rest of the line, after a quote it separates", () => {
+  const pkg = ok(parseUci("config s 'x'\n\toption a v; option b w\n\toption c 'v'; option d w\n\toption e v ; option f w\n", { package: 'p', single: true }))[0]!;
+  assert.equal([...pkg.sections[0]!.options.keys()], ['a', 'c', 'd', 'e', 'f']);
+  const r = parseUci("config s 'x'\n\toption a 'v';\n", { file: 'f', package: 'p', single: true });
+  assert.is(r.ok ? '' : r.error, 'f:2: invalid command');
+});
+
+t('libuci: values are bytes; Latin-1 and broken UTF-8 round-trip byte for byte', () => {
+  const input = "config interface 'wg0'\n\toption proto 'wgjs'\n\nconfig wireguard_wg0\n\toption description 'Caf\xe9 M\xfcller \xc3\xa9 \xed\xa0\x80 \xf0\x9f\x98'\n\tlist allowed_ips '\xff'\n";
+  const pkgs = ok(parseUci(bytes(input), { package: 'network', single: true }));
+  const peer = pkgs[0]!.sections[1]!;
+  // valid UTF-8 is text, every other byte is U+DC80+byte
+  assert.is(uciGet(peer, 'description'), 'Caf\udce9 M\udcfcller \u00e9 \udced\udca0\udc80 \udcf0\udc9f\udc98');
+  const out = formatUciBytes(pkgs, { header: false });
+  const want = "\nconfig interface 'wg0'\n\toption proto 'wgjs'\n\nconfig wireguard_wg0\n\toption description 'Caf\xe9 M\xfcller \xc3\xa9 \xed\xa0\x80 \xf0\x9f\x98'\n\tlist allowed_ips '\xff'\n\n";
+  assert.equal([...out], [...bytes(want)]);
+  // and again: parse the written bytes, same data
+  const again = ok(parseUci(out, { package: 'network', single: true }));
+  assert.is(uciGet(again[0]!.sections[1]!, 'description'), uciGet(peer, 'description'));
+});
+
+t('uciDecode / uciEncode: every byte sequence survives, text stays text', () => {
+  let x = 7;
+  for (let round = 0; round < 200; round++) {
+    const b = new Uint8Array(1 + (round % 23));
+    for (let i = 0; i < b.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      b[i] = round % 3 === 0 ? 0x80 | (x >>> 24) % 0x80 : (x >>> 24) & 0xff;
+    }
+    assert.equal([...uciEncode(uciDecode(b))], [...b], `round ${round}`);
+  }
+  assert.is(uciDecode(uciEncode('Grüße, 日本, 😀')), 'Grüße, 日本, 😀');
+  assert.equal([...uciEncode('\udce9')], [0xe9]);
 });
 
 t.run();

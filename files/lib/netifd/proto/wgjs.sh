@@ -13,6 +13,11 @@
 # Offloads: the interface options offload, tun_tso, tun_uso, udp_gso and udp_gro (UCI booleans,
 # unset = on) become the daemon's environment (WGJS_OFFLOAD=0, WGJS_TUN_TSO=0, ...) when netifd
 # starts it; they are read once at start, and netifd restarts the interface when one changes.
+# listen_address (option or list, one IPv4 and/or one IPv6 address) likewise becomes
+# WGJS_LISTEN_ADDRESS: the daemon's UDP datagrams of that family leave from that address.
+# Keys: a generated private key is stored with `uci batch` fed on stdin (never in a command
+# line); log lines never carry a key (uci-sync does not print rejected values, and anything
+# key-shaped is masked here too).
 
 WGJS=${WGJS:-/usr/bin/wgjs}
 WGJS_RUN_DIR=${WGJS_RUN_DIR:-/var/run/wireguard}
@@ -44,13 +49,15 @@ proto_wgjs_init_config() {
 	proto_config_add_string "tun_uso"
 	proto_config_add_string "udp_gso"
 	proto_config_add_string "udp_gro"
+	proto_config_add_array "listen_address"
 	# read by netifd-proto.sh's add_protocol
 	# shellcheck disable=SC2034
 	renew_handler=1 available=1 no_device=1
 }
 
+# wgjs_log TEXT...: to syslog, with any run of 40 or more base64 characters masked
 wgjs_log() {
-	logger -t wgjs "$*"
+	logger -t wgjs "$(printf '%s\n' "$*" | sed -E 's#[A-Za-z0-9+/]{40,}=*#(masked)#g')"
 }
 
 # wgjs_ready IFNAME: waits (bounded) until the daemon's TUN device and UAPI socket exist
@@ -74,8 +81,12 @@ wgjs_facts() {
 	while read -r kind a b; do
 		case "$kind" in
 			private_key)
-				# generated because private_key was empty or 'generate': keep it
-				uci -q set network."$config".private_key="$a" && uci -q commit network
+				# generated because private_key was empty or 'generate': keep it (on stdin,
+				# not in uci's arguments, which any process can read in /proc)
+				uci -q batch <<-UCI
+					set network.$config.private_key='$a'
+					commit network
+				UCI
 				;;
 			mtu) ip link set dev "$config" mtu "$a" ;;
 			address4) proto_add_ipv4_address "$a" "$b" ;;
@@ -120,6 +131,11 @@ wgjs_env() {
 	for line in $out; do
 		case "$line" in
 			WGJS_*=0) proto_export "$line" ;;
+			WGJS_LISTEN_ADDRESS=*[!0-9A-Fa-f.:,]* | WGJS_LISTEN_ADDRESS=)
+				wgjs_log "$config: unexpected output of wgjs uci-sync --env: $line"
+				return 2
+				;;
+			WGJS_LISTEN_ADDRESS=*) proto_export "$line" ;;
 			*)
 				wgjs_log "$config: unexpected output of wgjs uci-sync --env: $line"
 				return 2
@@ -159,6 +175,10 @@ proto_wgjs_setup() {
 		wgjs_fail "$config" "$rc"
 		return 1
 	fi
+
+	# a socket file left behind (netifd SIGKILLs its daemons when it exits itself) must not pass
+	# for the new daemon's below: no daemon of this interface runs now, so any socket is stale
+	rm -f "$WGJS_RUN_DIR/$config.sock"
 
 	# netifd supervises the daemon: if it exits, the interface goes down and is retried
 	proto_run_command "$config" "$WGJS" -f "$config"
