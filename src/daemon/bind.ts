@@ -2,19 +2,19 @@
 // rebinding that either fully succeeds or leaves the old sockets in place.
 //
 // Listen addresses (WGJS_LISTEN_ADDRESS=A[,B], at most one IPv4 and one IPv6 address; UCI
-// listen_address): every datagram of that family leaves from that address: the transport
-// writes it as the source (IP_PKTINFO / IPV6_PKTINFO, endpoint record bytes 20..39) of each
-// record it sends to, so handshake initiations, responses, cookies, keepalives and data all use
-// it, whatever address a peer's packets arrived at. A family without an address keeps the
-// kernel's choice. The sockets themselves stay bound to the wildcard (udpOpen takes no address),
-// so datagrams to the router's other addresses are still received (and answered from the chosen
-// one); and if the kernel refuses the address as a source (not, or no longer, on the router),
-// the native send path retries without it. A bind(2) to the address would close both gaps.
+// listen_address): the socket of that family is bound to that address, so datagrams to the
+// router's other addresses are not received and every datagram leaves from it (handshake
+// initiations, responses, cookies, keepalives and data); the transport also writes it as the
+// source of each record it sends to (IP_PKTINFO / IPV6_PKTINFO, record bytes 20..39). An address
+// that is not on the router fails the bind (EADDRNOTAVAIL: the daemon does not start, netifd
+// retries). A family without an address stays on the wildcard with the kernel's choice.
 import * as std from 'qjs:std';
 import * as sys from 'wgjs:sys';
 import { formatIp } from '../util/ip.ts';
 import { LISTEN_ADDRESS_ENV, parseListenAddresses, type ListenAddresses } from '../openwrt/network.ts';
 import type { Transport } from '../platform/types.ts';
+
+const NO_LISTEN: ListenAddresses = { v4: null, v6: null };
 
 export interface BindSockets {
   fd4: number; // -1 if none
@@ -32,26 +32,27 @@ function errnoOf(e: unknown): number {
  * Opens both families on `port` (0 = random, retried when the v6 side collides). IPv6 may be
  * missing on a router (EAFNOSUPPORT): then IPv4 only. Returns sockets or a negative errno.
  */
-export function openBind(port: number, fwmark: number): BindSockets | number {
+export function openBind(port: number, fwmark: number, listen: ListenAddresses = NO_LISTEN): BindSockets | number {
   for (let attempt = 0; attempt < (port === 0 ? 100 : 1); attempt++) {
     let fd4 = -1;
     let fd6 = -1;
     try {
-      fd4 = sys.udpOpen(4, port, fwmark);
+      fd4 = sys.udpOpen(4, port, fwmark, listen.v4 ?? undefined);
     } catch (e) {
       const n = errnoOf(e);
       if (n !== sys.errno.EAFNOSUPPORT) return -n;
     }
     const actual = fd4 >= 0 ? sys.udpLocalPort(fd4) : port;
     try {
-      fd6 = sys.udpOpen(6, actual, fwmark);
+      fd6 = sys.udpOpen(6, actual, fwmark, listen.v6 ?? undefined);
     } catch (e) {
       const n = errnoOf(e);
       if (n === sys.errno.EADDRINUSE && port === 0 && fd4 >= 0) {
         sys.close(fd4);
         continue;
       }
-      if (n !== sys.errno.EAFNOSUPPORT && n !== sys.errno.EADDRNOTAVAIL) {
+      // no IPv6 on this router: IPv4 only, unless an IPv6 listen address was asked for
+      if ((n !== sys.errno.EAFNOSUPPORT && n !== sys.errno.EADDRNOTAVAIL) || listen.v6) {
         if (fd4 >= 0) sys.close(fd4);
         return -n;
       }
@@ -100,7 +101,11 @@ export class UdpTransport implements Transport {
   private source6: Uint8Array | null = null;
   private pinned = false;
 
+  /** The listen addresses the sockets are bound to (openBind's third argument). */
+  listen: ListenAddresses = NO_LISTEN;
+
   setListenAddresses(l: ListenAddresses): void {
+    this.listen = { v4: l.v4 ? l.v4.slice() : null, v6: l.v6 ? l.v6.slice() : null };
     this.source4 = l.v4 ? l.v4.slice() : null;
     this.source6 = l.v6 ? l.v6.slice() : null;
     this.pinned = this.source4 !== null || this.source6 !== null;

@@ -29,17 +29,18 @@ import { makePeerEvents, peersDownAtExit, UBUS_PATHS } from '../openwrt/hotplug.
 import { parseResolveOutput, renewInterface, Reresolver, RERESOLVE_PERIOD_S, RERESOLVE_STALE_S, type PeerView, type Resolution } from '../openwrt/reresolve.ts';
 import { attachUbus } from '../ubus/attach.ts';
 import type { UbusClient } from '../ubus/client.ts';
-import { fromBase64 } from '../util/bytes.ts';
-import { formatEndpoint, parseIp } from '../util/ip.ts';
+import { keyFromBase64 } from '../util/bytes.ts';
+import { formatEndpoint, hasEndpoint, parseIp } from '../util/ip.ts';
+import { validIfname } from '../util/ifname.ts';
+import { wallSeconds } from '../platform/qjs.ts';
 import type { Logger } from '../platform/types.ts';
-import type { SetRequest } from '../uapi/types.ts';
+import { UAPI_SOCKET_DIR, type SetRequest } from '../uapi/types.ts';
 import { openBind, closeBind, UdpTransport, type BindSockets } from './bind.ts';
 import { describeListen, listenAddressesFromEnv } from './bind.ts';
 import { Reactor } from '../platform/reactor.ts';
 import { UapiServer } from './uapiserver.ts';
 import { UciView, UCI_NETWORK_FILE } from './uciview.ts';
 
-const SOCKET_DIR = '/var/run/wireguard';
 const DEFAULT_MTU = 1420;
 const HEADROOM = 16; // transport header written in front of the packet (in-place encryption)
 const TAILROOM = 32; // padding (< 16) and the 16-byte tag after it
@@ -63,10 +64,6 @@ const EP = 40; // endpoint record size
 const RERESOLVE_CHECK_MS = 10_000; // daemon clock: how often names are considered
 const RESOLVE_TIMEOUT_MS = 30_000; // real time: a resolver child running longer is killed
 
-export function validIfName(name: string): boolean {
-  return name.length > 0 && name.length < 16 && name !== '.' && name !== '..' && !/[\/\s:]/.test(name);
-}
-
 export function daemonUsage(prog: string): string {
   return `Usage: ${prog} [-f/--foreground] INTERFACE-NAME\n`;
 }
@@ -86,7 +83,7 @@ export function runDaemon(argv: string[], log: Logger): number {
     std.err.puts(daemonUsage('wgjs'));
     return 1;
   }
-  if (!validIfName(name)) {
+  if (!validIfname(name)) {
     std.err.puts(`wgjs: invalid interface name '${name}'\n`);
     return 1;
   }
@@ -172,10 +169,10 @@ class Daemon {
   readonly reresolver: Reresolver;
   resolver: { pid: number; fd: number; out: string; started: number } | null = null;
   readonly peerView = (key: string): PeerView | undefined => {
-    const k = fromBase64(key, 32);
+    const k = keyFromBase64(key);
     const p = k ? this.device.getPeer(k) : undefined;
     if (!p) return undefined;
-    return { endpoint: p.endpoint[0] === 4 || p.endpoint[0] === 6 ? formatEndpoint(p.endpoint) : null, retrying: p.handshakeAttempts > 0 };
+    return { endpoint: hasEndpoint(p.endpoint) ? formatEndpoint(p.endpoint) : null, retrying: p.handshakeAttempts > 0 };
   };
   readonly now: () => number;
   // ubus (src/ubus): the object wgjs.<ifname>, peer events, renew; null until start / without it
@@ -188,7 +185,7 @@ class Daemon {
     periodS = RERESOLVE_PERIOD_S,
     readonly offloads: Offloads = { tso: true, uso: true, gso: true, gro: true },
   ) {
-    this.sockPath = `${SOCKET_DIR}/${name}.sock`;
+    this.sockPath = `${UAPI_SOCKET_DIR}/${name}.sock`;
     this.now = scale === 1 ? sys.monotonicMs : () => sys.monotonicMs() * scale;
     this.uci = new UciView(std.getenv('WGJS_UCI_CONFIG') || UCI_NETWORK_FILE, name, log, sys.getrandom);
     this.reresolver = new Reresolver(periodS * 1000, Math.min(RERESOLVE_STALE_S, periodS) * 1000);
@@ -219,7 +216,7 @@ class Daemon {
     this.tunOut.open(this.tunFd, sys.tunOffload()[0]);
     sys.tunSetMtu(this.name, DEFAULT_MTU);
     this.openSocket();
-    const b = openBind(0, 0);
+    const b = openBind(0, 0, this.transport.listen);
     if (typeof b === 'number') throw new Error(`cannot bind UDP: errno ${-b}`);
     this.useBind(b);
     this.device.listenPort = b.port; // like the kernel: a random port until one is set
@@ -339,7 +336,7 @@ class Daemon {
     if (updates.length === 0) return;
     const req: SetRequest = { replacePeers: false, peers: [] };
     for (const u of updates) {
-      const key = fromBase64(u.publicKey, 32)!;
+      const key = keyFromBase64(u.publicKey)!;
       this.log.verbose(`(${this.name}) peer ${u.publicKey.slice(0, 8)}...: endpoint ${u.text} (${u.why})`);
       req.peers.push({ publicKey: key, remove: false, updateOnly: true, endpoint: u.endpoint, replaceAllowedIps: false, allowedIps: [] });
     }
@@ -366,7 +363,7 @@ class Daemon {
   /** UAPI socket: dir 0755, socket under umask 077, "in use" vs stale socket. */
   private openSocket(): void {
     sys.mkdir('/var/run', 0o755);
-    sys.mkdir(SOCKET_DIR, 0o755);
+    sys.mkdir(UAPI_SOCKET_DIR, 0o755);
     let inUse = false;
     try {
       const fd = sys.unixConnect(this.sockPath);
@@ -421,7 +418,7 @@ class Daemon {
       }
       return 0;
     }
-    const b = openBind(port, fwmark);
+    const b = openBind(port, fwmark, this.transport.listen);
     if (typeof b === 'number') return b;
     this.useBind(b);
     return 0;
@@ -595,7 +592,3 @@ function positiveNumber(name: string, def: number, min: number, max: number): nu
   return n;
 }
 
-function wallSeconds(): number {
-  const [s, ns] = sys.realtime();
-  return s + ns / 1e9;
-}

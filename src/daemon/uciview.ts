@@ -7,9 +7,9 @@
 import * as os from 'qjs:os';
 import * as std from 'qjs:std';
 import type { Logger } from '../platform/types.ts';
-import { planInterface } from '../openwrt/network.ts';
+import { peerSectionsByKey, planInterface } from '../openwrt/network.ts';
 import type { NamedEndpoint } from '../openwrt/reresolve.ts';
-import { parseUci } from '../openwrt/uci.ts';
+import { parseUci, uciGet } from '../openwrt/uci.ts';
 
 export const UCI_NETWORK_FILE = '/etc/config/network';
 
@@ -47,6 +47,10 @@ export class UciView {
     const pkg = parsed.ok ? parsed.packages.find((p) => p.name === 'network') : undefined;
     if (!pkg) return this.problem(parsed.ok ? `${this.path}: no 'network' package` : parsed.error);
     if (!pkg.sections.some((s) => s.name === this.ifname && s.type === 'interface')) return this.clear();
+    // peers are named from their sections as rpcd's status names them, even while another
+    // section of the file is invalid (the plan below then keeps its last good state)
+    this.labels.clear();
+    for (const [key, s] of peerSectionsByKey(pkg, this.ifname)) this.labels.set(key, { description: uciGet(s, 'description') ?? null, section: s.name });
     // names are not resolved here: the daemon never blocks on DNS
     const r = planInterface(pkg, this.ifname, { random: this.random, noResolve: 'deferred' });
     if (!r.ok) return this.problem(r.error);
@@ -54,9 +58,7 @@ export class UciView {
     this.managed = true;
     this.nohostroute = r.plan.nohostroute;
     this.names = [];
-    this.labels.clear();
     for (const p of r.plan.peers) {
-      this.labels.set(p.publicKey, { description: p.description, section: p.section });
       if (p.endpointHost !== null && p.endpoint === null) this.names.push({ publicKey: p.publicKey, host: p.endpointHost, port: p.endpointPort });
     }
   }

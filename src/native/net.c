@@ -114,10 +114,21 @@ static JSValue js_tunName(JSContext *ctx, JSValueConst this_val, int argc, JSVal
 static JSValue js_udpOpen(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     int family, port, mark, fd, one = 1;
+    uint8_t addr[16] = { 0 };
     if (wgjs_get_int(ctx, argv[0], &family) || wgjs_get_int(ctx, argv[1], &port) || wgjs_get_int(ctx, argv[2], &mark))
         return JS_EXCEPTION;
     if ((family != 4 && family != 6) || port < 0 || port > 65535)
         return wgjs_throw_errno(ctx, EINVAL, "udpOpen");
+    /* addr (optional): the local address to bind, 4 or 16 bytes as the family says */
+    if (argc > 3 && !JS_IsUndefined(argv[3]) && !JS_IsNull(argv[3])) {
+        size_t n;
+        uint8_t *a = JS_GetUint8Array(ctx, &n, argv[3]);
+        if (!a)
+            return JS_EXCEPTION;
+        if (n != (family == 4 ? 4u : 16u))
+            return wgjs_throw_errno(ctx, EINVAL, "udpOpen");
+        memcpy(addr, a, n);
+    }
     fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return wgjs_throw_errno(ctx, errno, "socket");
@@ -131,6 +142,7 @@ static JSValue js_udpOpen(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         memset(&sa, 0, sizeof(sa));
         sa.sin_family = AF_INET;
         sa.sin_port = htons(port);
+        memcpy(&sa.sin_addr, addr, 4);
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
             goto fail;
     } else {
@@ -141,6 +153,7 @@ static JSValue js_udpOpen(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         memset(&sa, 0, sizeof(sa));
         sa.sin6_family = AF_INET6;
         sa.sin6_port = htons(port);
+        memcpy(&sa.sin6_addr, addr, 16);
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
             goto fail;
     }
@@ -424,7 +437,7 @@ const JSCFunctionListEntry wgjs_net_funcs[] = {
     JS_CFUNC_DEF("linkUp", 1, js_linkUp),
     JS_CFUNC_DEF("ifIndex", 1, js_ifIndex),
     JS_CFUNC_DEF("tunName", 1, js_tunName),
-    JS_CFUNC_DEF("udpOpen", 3, js_udpOpen),
+    JS_CFUNC_DEF("udpOpen", 4, js_udpOpen),
     JS_CFUNC_DEF("udpLocalPort", 1, js_udpLocalPort),
     JS_CFUNC_DEF("setMark", 2, js_setMark),
     JS_CFUNC_DEF("udpRecv", 5, js_udpRecv),

@@ -72,8 +72,8 @@ declare module 'wgjs:sys' {
   /** UDP socket of family 4|6 bound to port (0 = random), non-blocking, IPV6_V6ONLY on v6,
    *  IP_PKTINFO / IPV6_RECVPKTINFO enabled, SO_MARK set when fwmark != 0, socket buffers of
    *  4 MiB asked for (SO_RCVBUFFORCE/SO_SNDBUFFORCE as root, else capped by net.core.*mem_max).
-   *  Returns fd. */
-  export function udpOpen(family: 4 | 6, port: number, fwmark: number): number;
+   *  Bound to `addr` (4 or 16 bytes as the family says) when given, else the wildcard. Returns fd. */
+  export function udpOpen(family: 4 | 6, port: number, fwmark: number, addr?: Uint8Array): number;
   export function udpLocalPort(fd: number): number;
   export function setMark(fd: number, fwmark: number): void;
   /** recvmsg into buf[off..off+len); fills `ep` (40 bytes) with remote + local address.

@@ -16,7 +16,7 @@
 // The ubus event data: {"action","interface","public_key","endpoint","description","section"}.
 import type { PeerEvents } from '../platform/types.ts';
 import { toBase64 } from '../util/bytes.ts';
-import { formatEndpoint } from '../util/ip.ts';
+import { formatEndpoint, hasEndpoint } from '../util/ip.ts';
 
 export const HOTPLUG_CALL = '/sbin/hotplug-call';
 export const DEFAULT_HOTPLUG_DIR = '/etc/hotplug.d/wgjs';
@@ -121,7 +121,7 @@ export function makePeerEvents(o: PeerEventsOptions): PeerEvents {
       action,
       ifname: o.ifname,
       publicKey: key,
-      endpoint: endpoint[0] === 4 || endpoint[0] === 6 ? endpoint : null,
+      endpoint: hasEndpoint(endpoint) ? endpoint : null,
       description: d?.description ?? null,
       section: d?.section ?? null,
     };

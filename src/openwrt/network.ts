@@ -26,13 +26,13 @@ import { generatePrivateKey } from '../crypto/x25519.ts';
 import type { Resolver } from '../config/values.ts';
 import type { RandomFill } from '../platform/types.ts';
 import type { PeerOp, SetRequest } from '../uapi/types.ts';
-import { fromBase64, toBase64 } from '../util/bytes.ts';
+import { keyFromBase64, toBase64 } from '../util/bytes.ts';
 import { formatIp, formatPrefix, makeEndpoint, maskPrefix, parseIp, parseIp6, parsePrefix, parseUint } from '../util/ip.ts';
 import { uciGet, uciList, uciSectionRef, type UciPackage, type UciSection } from './uci.ts';
+import { MAX_IFNAME, validIfname } from '../util/ifname.ts';
 
 export const DEFAULT_ENDPOINT_PORT = 51820;
 /** Linux IFNAMSIZ - 1. */
-export const MAX_IFNAME = 15;
 
 export interface NetifdAddress {
   family: 4 | 6;
@@ -182,15 +182,6 @@ export function formatListenAddresses(l: ListenAddresses): string {
   return parts.join(',');
 }
 
-/** A name usable as a Linux interface name for a TUN device. */
-export function validIfname(name: string): boolean {
-  if (name.length === 0 || name.length > MAX_IFNAME || name === '.' || name === '..') return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c <= 32 || c >= 127 || c === 47 /* / */ || c === 58 /* : */) return false;
-  }
-  return true;
-}
 
 /** A DNS host name (letters, digits, '-', '_', '.'; no empty label), max 253 characters. */
 export function validHostname(h: string): boolean {
@@ -267,7 +258,7 @@ class Planner {
   }
 
   key(s: UciSection, option: string, v: string): Uint8Array {
-    const k = v.length === 44 && v[43] === '=' ? fromBase64(v, 32) : null;
+    const k = keyFromBase64(v);
     if (!k) this.fail(s, option, `not a base64 WireGuard key (44 characters ending in '='): ${keyProblem(v)}`);
     return k;
   }
@@ -518,8 +509,7 @@ export function peerSectionsByKey(pkg: UciPackage, ifname: string): Map<string, 
   const later: [string, UciSection][] = [];
   for (const s of pkg.sections) {
     if (s.type !== `wireguard_${ifname}`) continue;
-    const pub = uciGet(s, 'public_key') ?? '';
-    const k = pub.length === 44 ? fromBase64(pub, 32) : null;
+    const k = keyFromBase64(uciGet(s, 'public_key') ?? '');
     if (!k) continue;
     const key = toBase64(k);
     const dis = TRUE_WORDS.indexOf((uciGet(s, 'disabled') ?? '').toLowerCase()) >= 0;

@@ -9,7 +9,7 @@ import { derivePublicKey } from '../cli/keys.ts';
 import { PEER_UP_SECONDS } from '../openwrt/rpcd.ts';
 import type { UapiDevice, UapiPeer } from '../uapi/get.ts';
 import { isZero, toBase64 } from '../util/bytes.ts';
-import { formatEndpoint, formatPrefix } from '../util/ip.ts';
+import { formatEndpoint, formatPrefix, hasEndpoint } from '../util/ip.ts';
 import type { BlobmsgValue } from './blobmsg.ts';
 import type { UbusObject } from './client.ts';
 
@@ -63,7 +63,7 @@ export class InterfaceStatus<P extends UapiPeer> {
         name: d?.description ?? null,
         section: d?.section ?? null,
         public_key: key,
-        endpoint: p.endpoint[0] === 4 || p.endpoint[0] === 6 ? formatEndpoint(p.endpoint) : null,
+        endpoint: hasEndpoint(p.endpoint) ? formatEndpoint(p.endpoint) : null,
         allowed_ips: allowed,
         latest_handshake: hs,
         transfer_rx: p.rxBytes,

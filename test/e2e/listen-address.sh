@@ -2,7 +2,8 @@
 # Listen addresses (WGJS_LISTEN_ADDRESS, UCI listen_address): a router R with two IPv4 and two
 # IPv6 addresses on its outer interface runs wgjs; its peer P (wireguard-go when installed, else
 # wgjs) must see only the chosen address as R's endpoint (`wg show` on P), for tunnels R starts
-# and P starts, after P roams (new address and port), and over IPv6. A packet sniffer on P's
+# and P starts, after P roams (new address and port), and over IPv6; datagrams P sends to R's
+# other address are not received (R's socket is bound to the chosen one). A packet sniffer on P's
 # interface records the source of every datagram from R's port: none may come from R's other
 # address. Control: without the option P sees R's primary address. Bad values: exit 1.
 #   WGJS=build/x86_64/wgjs bash test/e2e/listen-address.sh     (root; ends "N passed, N failed")
@@ -79,10 +80,13 @@ check "start line names the listen addresses" \
 check "R initiates: ping" ping_ok "$R" 10.201.0.2
 check "R initiates: P sees 10.1.0.11:51000 (got $(ep_at_p))" [ "$(ep_at_p)" = 10.1.0.11:51000 ]
 
-# P sends to R's primary address: R answers from the chosen one, P's endpoint follows it
+# P sends to R's primary address: R's socket is bound to the chosen one, so nothing arrives
 nsx "$P" "$WG" set "$PIF" peer "$PR" endpoint 10.1.0.1:51000
-check "P sends to R's primary address: ping from P" ping_ok "$P" 10.201.0.1
-check "P sends to R's primary address: P sees 10.1.0.11:51000 (got $(ep_at_p))" [ "$(ep_at_p)" = 10.1.0.11:51000 ]
+check "P sends to R's primary address: not received (R's socket is bound to 10.1.0.11)" bash -c "! ip netns exec $P ping -c 2 -i 0.3 -W 1 -q 10.201.0.1 >/dev/null 2>&1"
+# P aims at the chosen address again
+nsx "$P" "$WG" set "$PIF" peer "$PR" endpoint 10.1.0.11:51000
+check "P sends to R's chosen address: ping from P" ping_ok "$P" 10.201.0.1
+check "P sends to R's chosen address: P sees 10.1.0.11:51000 (got $(ep_at_p))" [ "$(ep_at_p)" = 10.1.0.11:51000 ]
 
 # P roams: a new outer address and a new port; P keeps talking, R follows, P still sees .11
 nsx "$P" sysctl -qw "net.ipv4.conf.$PV.promote_secondaries=1"

@@ -52,7 +52,10 @@ t('names of enabled peers (IP literals excluded), descriptions, re-read only on 
     assert.equal(v.names, [{ publicKey: PUB2, host: 'vpn.example', port: 4500 }]);
     assert.equal(v.describe(PUB1), { description: 'Cloud server', section: 'server' });
     assert.is(v.describe(PUB2)!.description, 'By name');
-    assert.is(v.describe(PUB3), undefined, 'disabled peers are not configured');
+    // a disabled peer is not configured (no name to re-resolve), but it is named from its
+    // section like rpcd's status names it (a running daemon may still have it)
+    assert.not.ok(v.names.some((n) => n.publicKey === PUB3), 'disabled peers are not configured');
+    assert.is(v.describe(PUB3)?.section !== undefined, true);
     assert.not.ok(v.nohostroute);
 
     // changed (size differs): re-read
@@ -60,6 +63,15 @@ t('names of enabled peers (IP literals excluded), descriptions, re-read only on 
     v.refresh();
     assert.equal(v.names.map((n) => n.host), ['other.example']);
     assert.ok(v.nohostroute);
+
+    // a file whose plan fails (a bad allowed IP in one peer): the names stay, every peer is
+    // still named from its section
+    writeTextFile(path, network('other.example', "\toption nohostroute '1'\n").replace("option description 'Cloud server'", "option description 'Cloud <b>x</b>'\n\tlist allowed_ips 'nonsense'"));
+    v.refresh();
+    assert.equal(v.names.map((n) => n.host), ['other.example']);
+    assert.is(v.describe(PUB1)!.description, 'Cloud <b>x</b>');
+    assert.is(errors.length, 1, 'the bad allowed IP was reported');
+    errors.length = 0;
 
     // a file that no longer parses: one error logged, the last good view stays
     writeTextFile(path, network('x.example') + "config 'unterminated\n");
