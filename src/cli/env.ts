@@ -20,6 +20,10 @@ export interface WgEnv {
   stderr(s: string): void;
   /** Whole file; throws an error whose message is the strerror text ("No such file or directory"). */
   readFile(path: string): string;
+  /** The same as bytes (UCI values are bytes, not UTF-8: src/openwrt/uci.ts); optional. */
+  readFileBytes?(path: string): Uint8Array;
+  /** All of standard input as bytes; optional. */
+  stdinBytes?(): Uint8Array;
   /** Names of live userspace interfaces (/var/run/wireguard/NAME.sock), in directory order. */
   listInterfaces(): string[];
   /** Connects to NAME's UAPI socket; throws an error whose message is the strerror text and

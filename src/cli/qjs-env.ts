@@ -107,6 +107,26 @@ function netlink(protocol: number): NetlinkSocket {
   };
 }
 
+/** Everything left in a stdio FILE, as bytes. */
+function readAll(f: std.FILE): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const buf = new ArrayBuffer(65536);
+    const n = f.read(buf, 0, buf.byteLength);
+    if (n <= 0) break;
+    chunks.push(new Uint8Array(buf, 0, n));
+    total += n;
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
 export function makeQjsEnv(progName: string, args: string[]): WgEnv {
   return {
     progName,
@@ -130,6 +150,17 @@ export function makeQjsEnv(progName: string, args: string[]): WgEnv {
         f.close();
       }
     },
+    readFileBytes(path) {
+      const err: { errno?: number } = {};
+      const f = std.open(path, 'rb', err);
+      if (!f) throw new Error(std.strerror(err.errno ?? 2));
+      try {
+        return readAll(f);
+      } finally {
+        f.close();
+      }
+    },
+    stdinBytes: () => readAll(std.in),
     listInterfaces() {
       let names: string[];
       try {

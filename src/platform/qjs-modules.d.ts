@@ -6,6 +6,8 @@ declare module 'qjs:std' {
     flush(): void;
     close(): number;
     readAsString(maxSize?: number): string;
+    /** fread into buf[position, +length) (an ArrayBuffer); returns the bytes read (0 at the end). */
+    read(buf: ArrayBuffer, position?: number, length?: number): number;
     getline(): string | null;
     eof(): boolean;
     fileno(): number;
