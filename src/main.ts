@@ -4,7 +4,7 @@
 import * as sys from 'wgjs:sys';
 import { args, createLogger, exit, getenv, parseLogLevel, programName, writeErr, writeOut } from './platform/qjs.ts';
 import { runWg } from './cli/wg.ts';
-import { makeQjsEnv } from './cli/qjs-env.ts';
+import { makeQjsEnv } from './client/qjs-env.ts';
 import { rpcdMain } from './openwrt/rpcd.ts';
 import { uciSyncMain } from './openwrt/ucisync.ts';
 import { runDaemon } from './daemon/daemon.ts';

@@ -2,7 +2,7 @@
 import { clamp, publicKey } from '../crypto/x25519.ts';
 import { keyFromBase64, toBase64 } from '../util/bytes.ts';
 import { isSpace } from '../config/values.ts';
-import type { WgEnv } from './env.ts';
+import type { WgEnv } from '../client/env.ts';
 
 /** The one place the CLI derives public keys (src/crypto/x25519.ts; clamps internally). */
 export function derivePublicKey(priv: Uint8Array): Uint8Array {

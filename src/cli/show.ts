@@ -3,8 +3,8 @@ import { formatConfig } from '../config/format.ts';
 import { toBase64 } from '../util/bytes.ts';
 import { formatEndpoint, formatPrefix, hasEndpoint } from '../util/ip.ts';
 import type { GetDevice, GetPeer } from '../uapi/get.ts';
-import type { WgEnv } from './env.ts';
-import { ifname, ipcGet, listDevices } from './ipc.ts';
+import type { WgEnv } from '../client/env.ts';
+import { ifname, ipcGet, listDevices } from '../client/ipc.ts';
 import { derivePublicKey } from './keys.ts';
 
 const RESET = '\x1b[0m';

@@ -1,13 +1,13 @@
 // The wg(8)-compatible command line (wg.c): `wg [show|showconf|set|setconf|addconf|syncconf|
 // genkey|genpsk|pubkey] ...`, talking to UAPI sockets (wgjs, wireguard-go, ...) and, for any
-// other interface, to the Linux kernel's WireGuard over netlink (src/cli/kernel.ts).
+// other interface, to the Linux kernel's WireGuard over netlink (src/client/kernel.ts).
 import { ExitRequest } from '../config/values.ts';
-import type { WgEnv } from './env.ts';
+import type { WgEnv } from '../client/env.ts';
 import { genkeyMain, pubkeyMain } from './keys.ts';
 import { setconfMain, setMain } from './set.ts';
 import { showconfMain, showMain } from './show.ts';
 
-export type { WgEnv, UapiConnection } from './env.ts';
+export type { WgEnv, UapiConnection } from '../client/env.ts';
 
 type Sub = (env: WgEnv, argv: string[]) => number;
 

@@ -64,7 +64,7 @@ const EP = 40; // endpoint record size
 const RERESOLVE_CHECK_MS = 10_000; // daemon clock: how often names are considered
 const RESOLVE_TIMEOUT_MS = 30_000; // real time: a resolver child running longer is killed
 
-export function daemonUsage(prog: string): string {
+function daemonUsage(prog: string): string {
   return `Usage: ${prog} [-f/--foreground] INTERFACE-NAME\n`;
 }
 

@@ -18,8 +18,8 @@ import { renderGetChunks } from '../uapi/get.ts';
 import { UapiSession } from '../uapi/session.ts';
 import type { SetRequest } from '../uapi/types.ts';
 
-export const MAX_CONNS = 64;
-export const IDLE_MS = 30000;
+const MAX_CONNS = 64;
+const IDLE_MS = 30000;
 const SWEEP_MS = 5000;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 2000;

@@ -13,7 +13,7 @@ import { parseUci, uciGet } from '../openwrt/uci.ts';
 
 export const UCI_NETWORK_FILE = '/etc/config/network';
 
-export interface PeerLabel {
+interface PeerLabel {
   description: string | null;
   section: string | null;
 }

@@ -156,7 +156,7 @@ declare module 'wgjs:sys' {
   /** The next signal number read from a signalfd, or -1 if none is pending. */
   export function readSignal(fd: number): number;
 
-  // --- netlink (the CLI's access to the kernel's WireGuard; src/cli/kernel.ts) ---
+  // --- netlink (the CLI's access to the kernel's WireGuard; src/client/kernel.ts) ---
   /** socket(AF_NETLINK, SOCK_RAW, protocol) bound to a kernel-chosen port id, blocking. Messages
    *  go out with write() and come in with read() (one datagram per read). */
   export function netlinkOpen(protocol: number): number;

@@ -18,16 +18,16 @@ import type { PeerEvents } from '../platform/types.ts';
 import { toBase64 } from '../util/bytes.ts';
 import { formatEndpoint, hasEndpoint } from '../util/ip.ts';
 
-export const HOTPLUG_CALL = '/sbin/hotplug-call';
-export const DEFAULT_HOTPLUG_DIR = '/etc/hotplug.d/wgjs';
-export const HOTPLUG_SUBSYSTEM = 'wgjs';
-export const UBUS_EVENT = 'wgjs.peer';
+const HOTPLUG_CALL = '/sbin/hotplug-call';
+const DEFAULT_HOTPLUG_DIR = '/etc/hotplug.d/wgjs';
+const HOTPLUG_SUBSYSTEM = 'wgjs';
+const UBUS_EVENT = 'wgjs.peer';
 export const UBUS_PATHS = ['/bin/ubus', '/usr/bin/ubus', '/sbin/ubus'];
-export const HOTPLUG_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+const HOTPLUG_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
-export type PeerAction = 'peer-up' | 'peer-down';
+type PeerAction = 'peer-up' | 'peer-down';
 
-export interface PeerEvent {
+interface PeerEvent {
   action: PeerAction;
   /** Interface (device) name. */
   ifname: string;
@@ -39,7 +39,7 @@ export interface PeerEvent {
   section?: string | null;
 }
 
-export interface HotplugSystem {
+interface HotplugSystem {
   exists(path: string): boolean;
   getenv(name: string): string | undefined;
 }
@@ -73,7 +73,7 @@ export function hotplugEnv(ev: PeerEvent): Record<string, string> {
 }
 
 /** The data of the `wgjs.peer` ubus event for a script environment. */
-export function ubusEventData(env: Record<string, string>): Record<string, string> {
+function ubusEventData(env: Record<string, string>): Record<string, string> {
   return {
     action: env.ACTION!,
     interface: env.INTERFACE!,
@@ -101,7 +101,7 @@ export function hotplugCommands(ev: PeerEvent, sys: HotplugSystem, ubus = true):
   return out;
 }
 
-export interface PeerEventsOptions {
+interface PeerEventsOptions {
   ifname: string;
   sys: HotplugSystem;
   /** Starts a child without waiting for it; must not throw into the device. */
@@ -148,7 +148,7 @@ export function makePeerEvents(o: PeerEventsOptions): PeerEvents {
 }
 
 /** A peer as peersDownAtExit sees it (the device's Peer). */
-export interface ExitPeer {
+interface ExitPeer {
   reachable: boolean;
   publicKey: Uint8Array;
   endpoint: Uint8Array;

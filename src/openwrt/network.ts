@@ -31,24 +31,24 @@ import { formatIp, formatPrefix, makeEndpoint, maskPrefix, parseIp, parseIp6, pa
 import { uciGet, uciList, uciSectionRef, type UciPackage, type UciSection } from './uci.ts';
 import { MAX_IFNAME, validIfname } from '../util/ifname.ts';
 
-export const DEFAULT_ENDPOINT_PORT = 51820;
+const DEFAULT_ENDPOINT_PORT = 51820;
 /** Linux IFNAMSIZ - 1. */
 
-export interface NetifdAddress {
+interface NetifdAddress {
   family: 4 | 6;
   /** Address text (host part kept). */
   address: string;
   mask: number;
 }
 
-export interface NetifdRoute {
+interface NetifdRoute {
   family: 4 | 6;
   /** Network address (host bits cleared). */
   target: string;
   mask: number;
 }
 
-export interface PlannedPeer {
+interface PlannedPeer {
   /** UCI section name ("cfg0a1b2c" or a given name). */
   section: string;
   /** "@wireguard_wg0[0]" or the section name. */
@@ -63,7 +63,7 @@ export interface PlannedPeer {
   routeAllowedIps: boolean;
 }
 
-export interface UnresolvedEndpoint {
+interface UnresolvedEndpoint {
   section: string;
   ref: string;
   publicKey: string;
@@ -104,7 +104,7 @@ export interface InterfacePlan {
   warnings: string[];
 }
 
-export type PlanResult = { ok: true; plan: InterfacePlan } | { ok: false; error: string };
+type PlanResult = { ok: true; plan: InterfacePlan } | { ok: false; error: string };
 
 export interface PlanOptions {
   /** Name resolution for endpoint_host names (throws on failure). Without it names are
@@ -175,7 +175,7 @@ export function parseListenAddresses(items: string[]): ListenAddresses | string 
 }
 
 /** "10.0.0.2,2001:db8::2" (the environment form; '' when neither family is set). */
-export function formatListenAddresses(l: ListenAddresses): string {
+function formatListenAddresses(l: ListenAddresses): string {
   const parts: string[] = [];
   if (l.v4) parts.push(formatIp(4, l.v4));
   if (l.v6) parts.push(formatIp(6, l.v6));
@@ -195,7 +195,7 @@ export function validHostname(h: string): boolean {
 }
 
 /** What is wrong with a value that is not a base64 key, without repeating any of it. */
-export function keyProblem(v: string): string {
+function keyProblem(v: string): string {
   if (v.length !== 44) return `${v.length} characters`;
   if (!/^[A-Za-z0-9+/]{43}=$/.test(v)) return 'characters outside base64 or misplaced padding';
   return 'the last character before the padding does not encode a 32-byte key';

@@ -31,7 +31,7 @@ export interface PeerView {
 /** A name's first address in resolver order, null when it did not resolve. */
 export type Resolution = [4 | 6, Uint8Array] | null;
 
-export interface EndpointUpdate {
+interface EndpointUpdate {
   publicKey: string;
   /** 40-byte endpoint record. */
   endpoint: Uint8Array;

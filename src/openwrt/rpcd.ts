@@ -24,9 +24,9 @@
 //   peerqr   same arguments     {config, filename, svg}: the configuration as an SVG QR code.
 // Failures answer {"error": "message"}; no message ever contains a key.
 import encodeQR from 'qr';
-import { ipcGet } from '../cli/ipc.ts';
-import { derivePublicKey } from '../cli/keys.ts';
-import type { WgEnv } from '../cli/env.ts';
+import { ipcGet } from '../client/ipc.ts';
+import { publicKey as derivePublicKey } from '../crypto/x25519.ts';
+import type { WgEnv } from '../client/env.ts';
 import { clamp } from '../crypto/x25519.ts';
 import type { RandomFill } from '../platform/types.ts';
 import type { GetDevice } from '../uapi/get.ts';
@@ -39,7 +39,7 @@ import { loadNetwork, UCI_NETWORK_FILE } from './ucisync.ts';
 /** A peer counts as up while its latest handshake is younger than this (REKEY_AFTER_TIME 120 s
  *  plus margin). */
 export const PEER_UP_SECONDS = 140;
-export const DEFAULT_CLIENT_ALLOWED_IPS = ['0.0.0.0/0', '::/0'];
+const DEFAULT_CLIENT_ALLOWED_IPS = ['0.0.0.0/0', '::/0'];
 
 export interface RpcdEnv {
   /** The parsed network configuration, or null when it cannot be read. */
@@ -213,7 +213,7 @@ function endpointArg(v: string, port: number | null): string {
   return `${host.indexOf(':') >= 0 ? `[${host}]` : host}:${port2}`;
 }
 
-export interface PeerConfig {
+interface PeerConfig {
   config: string;
   filename: string;
 }
@@ -370,7 +370,7 @@ export function rpcdCall(env: RpcdEnv, method: string, input: string): string {
 }
 
 /** RpcdEnv over the CLI's environment (UAPI sockets, /etc/config/network). */
-export function rpcdEnvFromWg(env: WgEnv, networkFile = UCI_NETWORK_FILE): RpcdEnv {
+function rpcdEnvFromWg(env: WgEnv, networkFile = UCI_NETWORK_FILE): RpcdEnv {
   return {
     network() {
       const r = loadNetwork(env, networkFile);

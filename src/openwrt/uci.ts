@@ -39,7 +39,7 @@
 // declaration that created a section) + 4 hex digits of the DJB hash of its type, taken when the
 // section is created (libuci's uci_fixup_section runs before any option is added).
 
-export type UciValue = string | string[];
+type UciValue = string | string[];
 
 export interface UciSection {
   /** The given name, or the generated "cfgNNHHHH" of an anonymous section. */
@@ -59,7 +59,7 @@ export interface UciPackage {
   sections: UciSection[];
 }
 
-export interface UciParseOptions {
+interface UciParseOptions {
   /** Used in error messages (default "-"). */
   file?: string;
   /** Package for sections that appear before any `package` line (uci_import's `name`). */
@@ -491,7 +491,7 @@ export function uciList(s: UciSection, name: string): string[] {
 }
 
 /** The package's sections, or only those of one type, in file order. */
-export function uciSections(pkg: UciPackage, type?: string): UciSection[] {
+function uciSections(pkg: UciPackage, type?: string): UciSection[] {
   return type === undefined ? pkg.sections.slice() : pkg.sections.filter((s) => s.type === type);
 }
 
@@ -517,7 +517,7 @@ export function uciQuote(s: string): string {
   return `'${s.split("'").join("'\\''")}'`;
 }
 
-export interface UciFormatOptions {
+interface UciFormatOptions {
   /** Write the `package NAME` line (as `uci export` does). Default true. */
   header?: boolean;
   /** Also name anonymous sections (as `uci -n export`). Default false. */

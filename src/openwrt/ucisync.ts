@@ -29,9 +29,9 @@
 // bytes in UCI. Error messages never repeat a key value.
 // Exit status: 0 applied; 1 invalid configuration (restarting will not help); 2 usage; 3 the
 // daemon could not be reached or refused the change.
-import { ipcGet, ipcSet } from '../cli/ipc.ts';
-import { syncRequest } from '../cli/set.ts';
-import type { WgEnv } from '../cli/env.ts';
+import { ipcGet, ipcSet } from '../client/ipc.ts';
+import { syncRequest } from '../client/sync.ts';
+import type { WgEnv } from '../client/env.ts';
 import type { PeerOp, SetRequest } from '../uapi/types.ts';
 import { toBase64 } from '../util/bytes.ts';
 import { formatIp } from '../util/ip.ts';
@@ -39,10 +39,10 @@ import { interfaceDaemonEnv, planInterface, type InterfacePlan } from './network
 import { parseUci, type UciPackage } from './uci.ts';
 
 export const UCI_NETWORK_FILE = '/etc/config/network';
-export const UCI_SYNC_USAGE = 'Usage: wgjs uci-sync [--config FILE|-] [--endpoints|--env] [--dry-run] <interface>\n';
+const UCI_SYNC_USAGE = 'Usage: wgjs uci-sync [--config FILE|-] [--endpoints|--env] [--dry-run] <interface>\n';
 
 /** What loadNetwork reads with: the CLI's environment, plus byte readers when it has them. */
-export type UciReadEnv = Pick<WgEnv, 'readFile' | 'stdin'> & {
+type UciReadEnv = Pick<WgEnv, 'readFile' | 'stdin'> & {
   readFileBytes?(path: string): Uint8Array;
   stdinBytes?(): Uint8Array;
 };
@@ -64,7 +64,7 @@ export function loadNetwork(env: UciReadEnv, file: string): { ok: true; pkg: Uci
 }
 
 /** The fact lines for a full sync (see the header). */
-export function planFacts(plan: InterfacePlan): string {
+function planFacts(plan: InterfacePlan): string {
   let s = '';
   if (plan.generatedPrivateKey) s += `private_key ${plan.generatedPrivateKey}\n`;
   if (plan.mtu !== null) s += `mtu ${plan.mtu}\n`;
@@ -167,7 +167,7 @@ function hostOf(ep: Uint8Array): string {
  * keys of peers without a runtime endpoint; null = every peer) that now have one, with host
  * lines for them and retry lines for those whose name still does not resolve.
  */
-export function endpointUpdate(plan: InterfacePlan, missing: Set<string> | null): { req: SetRequest; facts: string } {
+function endpointUpdate(plan: InterfacePlan, missing: Set<string> | null): { req: SetRequest; facts: string } {
   const req: SetRequest = { replacePeers: false, peers: [] };
   const hosts: string[] = [];
   for (let i = 0; i < plan.peers.length; i++) {

@@ -7,8 +7,8 @@ import { utf8Decode } from '../util/bytes.ts';
 
 export const BLOB_EXTENDED = 0x80000000;
 export const BLOB_ID_SHIFT = 24;
-export const BLOB_ID_MASK = 0x7f;
-export const BLOB_LEN_MASK = 0x00ffffff;
+const BLOB_ID_MASK = 0x7f;
+const BLOB_LEN_MASK = 0x00ffffff;
 export const BLOB_HDR = 4;
 
 const CACHE_STRLEN = 64;

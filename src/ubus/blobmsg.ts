@@ -11,20 +11,20 @@
 // throws BlobError on anything else: trailing bytes, misalignment, a nameless table entry.
 import { attrAt, attrExtended, attrId, attrRawLen, blobString, BlobError, BLOB_EXTENDED, BLOB_HDR, BLOB_ID_SHIFT, BlobWriter, pad4, utf8Cached } from './blob.ts';
 
-export const BLOBMSG_UNSPEC = 0;
-export const BLOBMSG_ARRAY = 1;
-export const BLOBMSG_TABLE = 2;
-export const BLOBMSG_STRING = 3;
-export const BLOBMSG_INT64 = 4;
-export const BLOBMSG_INT32 = 5;
-export const BLOBMSG_INT16 = 6;
-export const BLOBMSG_INT8 = 7;
-export const BLOBMSG_BOOL = 7;
-export const BLOBMSG_DOUBLE = 8;
+const BLOBMSG_UNSPEC = 0;
+const BLOBMSG_ARRAY = 1;
+const BLOBMSG_TABLE = 2;
+const BLOBMSG_STRING = 3;
+const BLOBMSG_INT64 = 4;
+const BLOBMSG_INT32 = 5;
+const BLOBMSG_INT16 = 6;
+const BLOBMSG_INT8 = 7;
+
+const BLOBMSG_DOUBLE = 8;
 const BLOBMSG_LAST = 8;
 
 /** Nesting deeper than this is refused (encoding and decoding). */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 /** A value with an explicit blobmsg type (encoding), or a decoded scalar in typed mode. */
 export class Typed {

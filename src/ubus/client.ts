@@ -19,8 +19,8 @@ import {
   UBUS_MAX_MSGLEN, UBUS_MSG_HDR, UbusMsg,
 } from './proto.ts';
 
-export const RETRY_MIN_MS = 250;
-export const RETRY_MAX_MS = 5000;
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5000;
 /** Bytes per write() (the socket reports writable with at least 3/4 of its buffer free). */
 const WRITE_SLICE = 16384;
 /** Queued output past this means ubusd stopped reading: the connection is dropped. */
@@ -47,9 +47,9 @@ export interface UbusIo {
 }
 
 /** What a method returns: reply data (status 0) or a bare status code. */
-export type UbusReply = number | { [k: string]: BlobmsgValue };
+type UbusReply = number | { [k: string]: BlobmsgValue };
 
-export interface UbusMethod {
+interface UbusMethod {
   name: string;
   /** Argument name -> blobmsg type (the signature ubus -v list shows). */
   args?: Record<string, number>;

@@ -5,7 +5,7 @@
 //    public_key, endpoint, allowed_ips[], latest_handshake, transfer_rx, transfer_tx,
 //    persistent_keepalive, preshared_key, up}]}
 // LuCI's status view discovers `wgjs.*` objects and calls their `status`.
-import { derivePublicKey } from '../cli/keys.ts';
+import { publicKey as derivePublicKey } from '../crypto/x25519.ts';
 import { PEER_UP_SECONDS } from '../openwrt/rpcd.ts';
 import type { UapiDevice, UapiPeer } from '../uapi/get.ts';
 import { isZero, toBase64 } from '../util/bytes.ts';
@@ -13,8 +13,7 @@ import { formatEndpoint, formatPrefix, hasEndpoint } from '../util/ip.ts';
 import type { BlobmsgValue } from './blobmsg.ts';
 import type { UbusObject } from './client.ts';
 
-export const WGJS_OBJECT_PREFIX = 'wgjs.';
-export const UBUS_PEER_EVENT = 'wgjs.peer';
+const WGJS_OBJECT_PREFIX = 'wgjs.';
 
 export interface StatusSource<P extends UapiPeer> {
   ifname: string;

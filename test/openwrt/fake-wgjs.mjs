@@ -89,7 +89,7 @@ function isSocket(path) {
   }
 }
 
-/** A WgEnv (src/cli/env.ts) over the fake world. */
+/** A WgEnv (src/client/env.ts) over the fake world. */
 function env(args) {
   return {
     progName: 'wgjs',

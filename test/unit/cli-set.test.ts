@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { syncRequest } from '../../src/cli/set.ts';
+import { syncRequest } from '../../src/client/sync.ts';
 import { runWg } from '../../src/cli/wg.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { parseGet } from '../../src/uapi/get.ts';

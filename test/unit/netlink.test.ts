@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelGet, kernelList, kernelSet, setMessages, type KernelEnv } from '../../src/cli/kernel.ts';
+import { kernelGet, kernelList, kernelSet, setMessages, type KernelEnv } from '../../src/client/kernel.ts';
 import { runWg } from '../../src/cli/wg.ts';
 import { NlReader, NlWriter, parseMessages, request, type NetlinkSocket } from '../../src/netlink/netlink.ts';
 import type { PeerOp, SetRequest } from '../../src/uapi/types.ts';

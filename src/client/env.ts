@@ -1,5 +1,5 @@
 // The world the wg-compatible CLI sees. Injected, so the CLI logic is pure and runs under Node
-// tests with a fake, and in the binary with src/cli/qjs-env.ts.
+// tests with a fake, and in the binary with src/client/qjs-env.ts.
 import type { NetlinkSocket } from '../netlink/netlink.ts';
 import type { RandomFill } from '../platform/types.ts';
 
@@ -30,7 +30,7 @@ export interface WgEnv {
    *  whose `errno` says why (ENOENT, EBADF: not a socket, ECONNREFUSED: stale, EINVAL: '/'). */
   connect(ifname: string): UapiConnection;
   /** A netlink socket of `protocol` bound to the kernel (Linux): with it, interfaces without a
-   *  UAPI socket are the kernel's WireGuard (src/cli/kernel.ts), as for wg(8). Absent = UAPI only. */
+   *  UAPI socket are the kernel's WireGuard (src/client/kernel.ts), as for wg(8). Absent = UAPI only. */
   netlink?(protocol: number): NetlinkSocket;
   /** getaddrinfo(host): [family, address] in resolver order; throws (message = resolver text,
    *  `transient: true` for failures worth retrying). */

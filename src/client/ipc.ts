@@ -1,6 +1,6 @@
 // The CLI's device access, like wg(8)'s ipc.c: an interface with a live UAPI socket is talked
 // to over it (one connection per operation, ipc-uapi.h); any other name is the kernel's
-// WireGuard over netlink (src/cli/kernel.ts) when the environment has netlink.
+// WireGuard over netlink (src/client/kernel.ts) when the environment has netlink.
 import { errorText } from '../config/values.ts';
 import { kernelGet, kernelList, kernelSet, type KernelEnv } from './kernel.ts';
 import { formatSet } from '../uapi/set.ts';
