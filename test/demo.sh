@@ -9,7 +9,8 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 bash test/install-deps.sh || exit 1
-arch=$(uname -m); case $arch in armv7l) arch=arm ;; esac
+. src/tools/arch.sh
+arch=$(wgjs_host_arch)
 ./build.sh "$arch" || exit 1
 WGJS=$PWD/build/$arch/wgjs
 NA=wgjs-demo-a NB=wgjs-demo-b

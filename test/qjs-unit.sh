@@ -6,8 +6,10 @@
 # Prints each arch's `ARCH: N passed, N failed` line, then the totals; non-zero exit on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 2
-ARCHES=${*:-"x86_64 aarch64 arm mips mipsel"}
-case $(uname -m) in arm64) host=aarch64 ;; armv7*|armv6*) host=arm ;; *) host=$(uname -m) ;; esac
+. test/results.sh
+. src/tools/arch.sh
+ARCHES=${*:-$WGJS_ARCHES_ALL}
+host=$(wgjs_host_arch)
 rc=0; tp=0; tf=0
 for a in $ARCHES; do
   bin=build/$a/wgjs-test
@@ -26,13 +28,13 @@ for a in $ARCHES; do
   scale=1; [ "$a" != "$host" ] && scale=0.1
   out=$(WGJS_TEST_SCALE=$scale timeout 900 "${run[@]}" 2>&1); r=$?
   echo "$out" | grep -v '^• $\|^$' | tail -n 60
-  line=$(echo "$out" | grep -Eo '[0-9]+ passed, [0-9]+ failed' | tail -n1)
-  if [ $r -ne 0 ] || [ -z "$line" ]; then
+  result_counts "$out"
+  p=$R_PASS f=$R_FAIL
+  if [ $r -ne 0 ] || [ "$R_FOUND" = 0 ]; then
     rc=1
-    [ -z "$line" ] && line="0 passed, 1 failed"
     [ $r -ne 0 ] && echo "$a: exit status $r"
   fi
-  p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+  line="$p passed, $f failed"
   tp=$((tp + p)); tf=$((tf + f)); [ $r -ne 0 ] && [ "$f" = 0 ] && tf=$((tf + 1))
   echo "$a: $line"
 done

@@ -4,7 +4,9 @@
 # WGJS_ARCHES="x86_64 mips" limits the cross-arch stages (default: all five).
 set -u
 cd "$(dirname "$0")/.."
-ARCHES=${WGJS_ARCHES:-"x86_64 aarch64 arm mips mipsel"}
+. test/results.sh
+. src/tools/arch.sh
+ARCHES=${WGJS_ARCHES:-$WGJS_ARCHES_ALL}
 LOG=build/test-logs
 mkdir -p "$LOG"
 pass=0 fail=0
@@ -16,13 +18,9 @@ stage() { # stage NAME CMD... : runs CMD, echoes its output, adds its last `N pa
   echo "=== $name: $*"
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  local line p f
-  line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-  if [ -n "$line" ]; then
-    p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
-  else
-    p=0; f=1
-  fi
+  local p f
+  result_counts "$(cat "$log")"
+  p=$R_PASS f=$R_FAIL
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   pass=$((pass + p)); fail=$((fail + f))
   summary+=("$(printf '%-22s %4d passed, %2d failed  (%ds, exit %d)' "$name" "$p" "$f" $((SECONDS - t0)) "$rc")")
@@ -44,7 +42,7 @@ stage unit-node node test/run-unit.mjs
 for a in $ARCHES; do
   stage "unit-qjs-$a" bash test/qjs-unit.sh "$a"
 done
-host=$(uname -m)
+host=$(wgjs_host_arch)
 if [ -x "build/$host/wgjs" ]; then
   export WGJS="$PWD/build/$host/wgjs"
   stage e2e-interop bash test/e2e/interop.sh

@@ -12,26 +12,24 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 st=$root/.cache/apt-src
 die() { echo "debsrc: $*" >&2; exit 1; }
 
-mirror=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1 | awk '{print $1}')
-[ -n "$mirror" ] || mirror=$(awk '$1=="deb" && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list 2>/dev/null)
+# shellcheck source=src/tools/debian.sh
+. "$root/src/tools/debian.sh"
+mirror=$(deb_mirror)
 [ -n "$mirror" ] || die "no Debian mirror found in the system's apt sources"
 command -v apt-get >/dev/null || die "apt-get missing"
 
-aopt=(-o "Dir::Etc::SourceList=$st/etc/sources.list" -o "Dir::Etc::SourceParts=$st/etc/none"
-      -o "Dir::State::Lists=$st/lists" -o "Dir::State::Status=$st/status" -o "Dir::Cache=$st/cache"
-      -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root" -q)
 # one apt state for every package of this build; refreshed when older than a day
 if [ ! -f "$st/updated" ] || [ -n "$(find "$st/updated" -mmin +1440 2>/dev/null)" ]; then
-  rm -rf "$st"; mkdir -p "$st/lists/partial" "$st/cache/archives/partial" "$st/etc"
-  : >"$st/status"
-  echo "deb-src $mirror sid main" >"$st/etc/sources.list"
-  apt-get "${aopt[@]}" update >"$st/update.log" 2>&1 || { tail -n 5 "$st/update.log" >&2; die "apt-get update (deb-src sid) failed"; }
+  rm -rf "$st"
+  deb_apt_state "$st" "deb-src $mirror sid main"
+  apt-get "${DEB_APT[@]}" update >"$st/update.log" 2>&1 || { tail -n 5 "$st/update.log" >&2; die "apt-get update (deb-src sid) failed"; }
   touch "$st/updated"
 fi
+deb_apt_state "$st" "deb-src $mirror sid main"
 dl=$(mktemp -d "$root/.cache/dl-$pkg.XXXXXX")
 trap 'rm -rf "$dl"' EXIT
 echo "== $pkg $ver: Debian unstable's source package (orig tarball, sha256 pinned)" >&2
-(cd "$dl" && apt-get "${aopt[@]}" source --download-only "$pkg" >"$dl/log" 2>&1) || { tail -n 5 "$dl/log" >&2; die "apt-get source $pkg failed"; }
+(cd "$dl" && apt-get "${DEB_APT[@]}" source --download-only "$pkg" >"$dl/log" 2>&1) || { tail -n 5 "$dl/log" >&2; die "apt-get source $pkg failed"; }
 tb=$(ls "$dl"/"${pkg}_${ver}".orig.tar.* 2>/dev/null | head -n1 || true)
 if [ -z "$tb" ]; then
   found=$(cd "$dl" && ls ./*.orig.tar.* 2>/dev/null | sed 's|^\./||' | tr '\n' ' ')

@@ -21,7 +21,8 @@ cd "$(dirname "$0")/../.."
 for c in node wg wireguard-go python3; do
   command -v $c >/dev/null || { bash test/install-deps.sh >/dev/null || exit 1; break; }
 done
-host=$(uname -m)
+. src/tools/arch.sh
+host=$(wgjs_host_arch)
 WGJS=${WGJS_BIN:-${WGJS:-$PWD/build/$host/wgjs}}
 [ -x "$WGJS" ] || ./build.sh "$host" >/dev/null || exit 1
 export WGJS

@@ -28,7 +28,8 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOTDIR=$PWD
 [ "$(id -u)" = 0 ] || { echo "npm run bench needs root (network namespaces)"; exit 1; }
 bash test/install-deps.sh >/dev/null || { echo "bench: test/install-deps.sh failed"; exit 1; }
-host=$(uname -m)
+. src/tools/arch.sh
+host=$(wgjs_host_arch)
 if [ -z "${WGJS_BIN:-}" ] && [ ! -x "build/$host/wgjs" ]; then
   ./build.sh "$host" >/dev/null || { echo "bench: ./build.sh $host failed"; exit 1; }
 fi

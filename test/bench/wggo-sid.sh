@@ -18,25 +18,18 @@ if [ -z "${WGGO_SID_REFRESH:-}" ] && [ -x "$BIN" ] && "$BIN" --version >/dev/nul
   echo "$BIN"; exit 0
 fi
 
-mirror() { # the machine's configured Debian mirror (first non-security one)
-  local u
-  u=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1 | awk '{print $1}')
-  [ -n "$u" ] || u=$(awk '$1=="deb" && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list 2>/dev/null)
-  echo "$u"
-}
+# shellcheck source=src/tools/debian.sh
+. "$ROOT/src/tools/debian.sh"
 
 fetch() {
   local m st=$DIR/apt
-  m=$(mirror)
+  m=$(deb_mirror)
   [ -n "$m" ] || { say "no Debian mirror found in the system's apt sources"; return 1; }
   { command -v apt-get && command -v dpkg-deb; } >/dev/null || { say "apt-get/dpkg-deb missing"; return 1; }
   rm -rf "$st" "$DIR/dl"
-  mkdir -p "$st/lists/partial" "$st/cache/archives/partial" "$st/etc" "$DIR/dl"
-  : >"$st/status"
-  echo "deb $m sid main" >"$st/etc/sources.list"
-  local aopt=(-o "Dir::Etc::SourceList=$st/etc/sources.list" -o "Dir::Etc::SourceParts=$st/etc/none"
-              -o "Dir::State::Lists=$st/lists" -o "Dir::State::Status=$st/status" -o "Dir::Cache=$st/cache"
-              -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root" -q)
+  mkdir -p "$DIR/dl"
+  deb_apt_state "$st" "deb $m sid main"
+  local aopt=("${DEB_APT[@]}")
   say "fetching Debian sid's wireguard-go from $m through a private apt state in $st"
   timeout 300 apt-get "${aopt[@]}" update >"$st/update.log" 2>&1 || { tail -n 5 "$st/update.log" >&2; return 1; }
   local ver

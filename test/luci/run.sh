@@ -22,10 +22,10 @@ cd "$ROOT" || exit 1
 T=$(mktemp -d /tmp/wgjs-luci.XXXXXX)
 trap 'cleanup; rm -rf "$T"' EXIT
 total_p=0 total_f=0
-add() { # add "N passed, M failed" line
-  local l; l=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' <<<"$1" | tail -n1)
-  if [ -z "$l" ]; then total_f=$((total_f + 1)); return; fi
-  total_p=$((total_p + ${l%% passed*})); l=${l#*, }; total_f=$((total_f + ${l%% failed*}))
+. "$ROOT/test/results.sh"
+add() { # add TEXT: its last "N passed, M failed" line into the totals (none: one failure)
+  result_counts "$1"
+  total_p=$((total_p + R_PASS)); total_f=$((total_f + R_FAIL))
 }
 
 if ! dpkg -s chromium >/dev/null 2>&1; then

@@ -9,22 +9,17 @@
 set -eu
 CACHE=${WGJS_QEMU_CACHE:-/var/cache/wgjs-qemu}
 arch=$1; shift
-mirror=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1 | awk '{print $1}')
-[ -n "$mirror" ] || mirror=$(awk '$1=="deb" && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list 2>/dev/null)
+# shellcheck source=src/tools/debian.sh
+. "$(dirname "$0")/../../src/tools/debian.sh"
+mirror=$(deb_mirror)
 [ -n "$mirror" ] || { echo "fetch.sh: no Debian mirror in the host's apt sources" >&2; exit 1; }
 st=$CACHE/apt-$arch
-mkdir -p "$st/lists/partial" "$st/cache/archives/partial" "$st/etc"
-[ -e "$st/status" ] || : >"$st/status"
 if [ "$arch" = source ]; then
-  echo "deb-src $mirror bookworm main" >"$st/etc/sources.list"
-  aopt=()
+  deb_apt_state "$st" "deb-src $mirror bookworm main"
 else
-  echo "deb [arch=$arch] $mirror bookworm main" >"$st/etc/sources.list"
-  aopt=(-o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
+  deb_apt_state "$st" "deb [arch=$arch] $mirror bookworm main" -o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
 fi
-aopt+=(-o "Dir::Etc::SourceList=$st/etc/sources.list" -o "Dir::Etc::SourceParts=$st/etc/none"
-  -o "Dir::State::Lists=$st/lists" -o "Dir::State::Status=$st/status" -o "Dir::Cache=$st/cache"
-  -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root" -q)
+aopt=("${DEB_APT[@]}")
 if [ ! -e "$st/updated" ]; then
   apt-get "${aopt[@]}" update >"$st/update.log" 2>&1 || { tail -n 5 "$st/update.log" >&2; exit 1; }
   touch "$st/updated"

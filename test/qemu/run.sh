@@ -13,6 +13,7 @@
 # Caches: $WGJS_QEMU_CACHE (default /var/cache/wgjs-qemu): packages, kernels, initramfs.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
+. test/results.sh
 ARCHES=${*:-"x86_64 aarch64 arm mipsel mips"}
 LOG=build/test-logs; mkdir -p "$LOG"
 TIMEOUT=${WGJS_QEMU_TIMEOUT:-900}
@@ -50,13 +51,13 @@ for a in $ARCHES; do
   r=$(tr -d '\r' <"$LOG/qemu-$a.log" | grep -aE '^ratio [a-z0-9_]+: ' | tail -n1)
   ratios+=("${r:-ratio $a: no figure (see $LOG/qemu-$a.log)}")
   tr -d '\r' <"$LOG/qemu-$a.log" | grep -aE '^(ok|FAIL) - |^guest: |^unit suite|first ping|^bulk ' | sed "s/^/[$a] /"
-  line=$(tr -d '\r' <"$LOG/qemu-$a.log" | grep -aEo '^guest: [0-9]+ passed, [0-9]+ failed' | tail -n1)
-  if [ -z "$line" ]; then
+  result_counts "$(cat "$LOG/qemu-$a.log")" 'guest: '
+  if [ "$R_FOUND" = 0 ]; then
     [ "$rc" = 124 ] && echo "[$a] guest hung: killed after $TIMEOUT s" || echo "[$a] no result (qemu exit $rc); log: $LOG/qemu-$a.log"
     tail -n 15 "$LOG/qemu-$a.log"
     tf=$((tf + 1)); summary+=("$a: no result (image $cached ${tb}s, boot-to-result $((SECONDS - t1))s)"); continue
   fi
-  p=${line#guest: }; p=${p%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+  p=$R_PASS f=$R_FAIL
   tp=$((tp + p)); tf=$((tf + f))
   summary+=("$a: $p passed, $f failed (image $cached ${tb}s, boot-to-result $((SECONDS - t1))s)")
 done
