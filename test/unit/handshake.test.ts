@@ -1,7 +1,7 @@
 // The IKpsk2 handshake (src/noise/handshake.ts) on its own, both roles, with injected randomness:
 // exact bytes against golden vectors computed from the whitepaper's formulas with @noble directly
-// (test/fixtures/noise-golden.mjs; the captured wireguard-go fixtures hold UAPI text only, no
-// handshake message), matching transport keys, and every refusal (replay, flood, wrong receiver,
+// (test/fixtures/noise-golden.mjs), messages from the real wireguard-go with the same keys
+// (test/fixtures/noise-capture.py), matching transport keys, and every refusal (replay, flood, wrong receiver,
 // forged bytes, wrong PSK, wrong state) leaving the Handshake as it was and the scratch zeroed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -36,6 +36,16 @@ const GOLDEN = {
   cookie: '751e4556bc1753a99838862c640d6b49',
   cookieReply: '03000000443322116162636465666768696a6b6c6d6e6f70717273747576777828326f5795d13e4958f8f23d0f97e86026ec0c77208884de685d69338ad0aa20',
   initiationMac2: '0100000044332211883186b800b41d5cf0429695da9b3cc4f328ebcd184a6e482fa578c103f06c77fa6ff1a71203eaf305dc6260f1911ba7d914db25d127ce39ef62f6c6467fb8a777377a28376c744882e58802dabbe0882d2440df1460a78f52929ae011fe789f31ad536c016f9ba5c6bed617db339edb511765b56b7db9073570f1aa44accf49bf7fd46bdefb39de46393ee5',
+};
+// From the real wireguard-go with the same keys (test/fixtures/wg/captured.ts holds UAPI text
+// only, so these were captured for this test): `python3 test/fixtures/noise-capture.py` (root)
+// prints this object.
+// wgoInitiation: wireguard-go holding R's key initiating towards I; wgoResponse: its answer to the
+// golden initiation. Its own ephemeral keys are unknown, so these check acceptance, not bytes.
+// captured from wireguard-go v0.0.20220316, 2026-12-03: test/fixtures/noise-capture.py
+const CAPTURED = {
+  wgoInitiation: '0100000071beb452cfe44683840060b57fe11713bfaa43392c381ed4a97c70defb14900e4b7428126b0c93c1a98ff1bdf9dc9c62e729e958b6653d071217caaa56ca4114f92dfabce5ea9eb66fced3b2843715dcf5491056dd5517a05558c1a635a2ec112e845024c020462fd320026e0096a65afca95ab56f1514d40f4a76b660128a7e00000000000000000000000000000000',
+  wgoResponse: '02000000ff3bb56b44332211d56f2bf857c6b2824ff28a5db7bf98aa4ecf6f7b63d59ae0f3a7ea76814fa12239bfa24c102146037b367060f383b8ece33912f2371e281debbd057be37e548b00000000000000000000000000000000',
 };
 /** n bytes start, start+1, ... (mod 256): the golden inputs (noise-golden.mjs INPUT). */
 const pattern = (start: number, n = 32): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (start + i) & 255);
@@ -151,6 +161,46 @@ t('response: exactly the whitepaper bytes, and both sides derive the golden tran
     assert.is(toHex(hs.chainKey) + toHex(hs.hash) + toHex(hs.localEphemeral) + toHex(hs.remoteEphemeral), '0'.repeat(256));
   }
   assert.is(deriveTransportKeys(hsR), null, 'keys are derived once');
+});
+
+t('wireguard-go: its initiation is accepted by our responder, its response by our initiator', () => {
+  // our side as I, the responder: wireguard-go holds R's key and the PSK
+  const s = pair(IN.psk, IN.psk);
+  const init = hex(CAPTURED.wgoInitiation);
+  const checkI = new CookieChecker(seededRandom(1), () => 0);
+  checkI.init(s.I.publicKey);
+  assert.ok(checkI.checkMac1(init, 0, INITIATION_SIZE), "wireguard-go's mac1 under our key");
+  const atI = peerOf(s.R, 'R at I', IN.psk);
+  assert.ok(consumeInitiation(s.I, init, 0, lookupOnly(atI), 0) === atI, 'accepted, from R');
+  assert.ok(scratchIsZero());
+  assert.is(atI.handshake.remoteIndex, readU32LE(init, INIT_SENDER));
+  assert.is(toHex(atI.handshake.lastTimestamp).slice(0, 8), '40000000', 'a TAI64N timestamp was decrypted');
+  const resp = new Uint8Array(RESPONSE_SIZE);
+  assert.ok(createResponse(atI.handshake, 5, resp, seededRandom(2)));
+  assert.ok(deriveTransportKeys(atI.handshake));
+  // with a wrong PSK the same message still decrypts (the initiation does not use it) ...
+  const other = peerOf(s.R, 'R at I', pattern(0x10));
+  assert.ok(consumeInitiation(s.I, init, 0, lookupOnly(other), 0));
+  // ... but not under another private key
+  refuses('for another key', () => consumeInitiation(identity(pattern(0x02)), init, 0, lookupOnly(atI), 100), atI.handshake);
+
+  // our side as I, the initiator: the golden initiation, and wireguard-go's response to it
+  const s2 = pair(IN.psk, IN.psk);
+  const gi = initiation(s2, IN.wall, fixedRandom(IN.ephI));
+  assert.is(toHex(gi.subarray(0, INIT_MAC1)), GOLDEN.initiation.slice(0, 2 * INIT_MAC1), 'the message wireguard-go answered');
+  const wr = hex(CAPTURED.wgoResponse);
+  assert.ok(checkI.checkMac1(wr, 0, RESPONSE_SIZE), "its response's mac1 under our key");
+  assert.is(readU32LE(wr, RESP_RECEIVER), IN.indexI);
+  const bad = wr.slice();
+  bad[RESP_EPHEMERAL + 5] ^= 1;
+  refuses('its response, one byte changed', () => consumeResponse(s2.I, s2.atI.handshake, bad, 0), s2.atI.handshake);
+  assert.ok(consumeResponse(s2.I, s2.atI.handshake, wr, 0), 'accepted: the same chaining key and hash as wireguard-go');
+  assert.ok(scratchIsZero());
+  assert.ok(deriveTransportKeys(s2.atI.handshake));
+  // under another PSK it is refused
+  const s3 = pair(pattern(0x10), IN.psk);
+  initiation(s3, IN.wall, fixedRandom(IN.ephI));
+  refuses('its response under another PSK', () => consumeResponse(s3.I, s3.atI.handshake, wr, 0), s3.atI.handshake);
 });
 
 // ------------------------------------------------------------------ both roles, seeded
