@@ -20,7 +20,7 @@ export class IndexTable<P> {
     for (;;) {
       this.random(this.rnd);
       const idx = readU32LE(this.rnd, 0);
-      if (!this.map.has(idx)) {
+      if (idx !== 0 && !this.map.has(idx)) { // 0 means "no index" to the handshake state
         this.map.set(idx, { peer, keypair: null });
         return idx;
       }

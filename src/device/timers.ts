@@ -45,7 +45,7 @@ export function dataSent(p: Peer, now: number, jitterMs: number): void {
   if (p.newHandshakeAt === Infinity) p.newHandshakeAt = arm(p, now + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + jitterMs);
 }
 /** Call after receiving a transport message carrying data. */
-function dataReceived(p: Peer, now: number): void {
+export function dataReceived(p: Peer, now: number): void {
   if (p.keepaliveAt === Infinity) p.keepaliveAt = arm(p, now + KEEPALIVE_TIMEOUT);
   else p.keepaliveNeedAnother = true;
 }

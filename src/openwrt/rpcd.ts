@@ -39,6 +39,12 @@ import { loadNetwork, UCI_NETWORK_FILE } from './ucisync.ts';
 /** A peer counts as up while its latest handshake is younger than this (REKEY_AFTER_TIME 120 s
  *  plus margin). */
 export const PEER_UP_SECONDS = 140;
+
+/** A peer is up when its latest handshake is younger than PEER_UP_SECONDS (the one rule: the
+ *  plugin's status, the daemon's ubus object; LuCI shows the field). */
+export function peerUp(latestHandshake: number, now: number): boolean {
+  return latestHandshake > 0 && now - latestHandshake < PEER_UP_SECONDS;
+}
 const DEFAULT_CLIENT_ALLOWED_IPS = ['0.0.0.0/0', '::/0'];
 
 export interface RpcdEnv {
@@ -131,7 +137,7 @@ function interfaceStatus(env: RpcdEnv, pkg: UciPackage | null, ifname: string, c
       transfer_tx: Number(p.txBytes),
       persistent_keepalive: p.persistentKeepalive,
       preshared_key: p.presharedKey !== null,
-      up: hs > 0 && now - hs < PEER_UP_SECONDS,
+      up: peerUp(hs, now),
     });
   }
   return {

@@ -6,7 +6,7 @@
 //    persistent_keepalive, preshared_key, up}]}
 // LuCI's status view discovers `wgjs.*` objects and calls their `status`.
 import { publicKey as derivePublicKey } from '../crypto/x25519.ts';
-import { PEER_UP_SECONDS } from '../openwrt/rpcd.ts';
+import { peerUp } from '../openwrt/rpcd.ts';
 import type { UapiDevice, UapiPeer } from '../uapi/get.ts';
 import { isZero, toBase64 } from '../util/bytes.ts';
 import { formatEndpoint, formatPrefix, hasEndpoint } from '../util/ip.ts';
@@ -69,7 +69,7 @@ export class InterfaceStatus<P extends UapiPeer> {
         transfer_tx: p.txBytes,
         persistent_keepalive: p.persistentKeepalive,
         preshared_key: !isZero(p.presharedKey),
-        up: hs > 0 && now - hs < PEER_UP_SECONDS,
+        up: peerUp(hs, now),
       });
     }
     return {

@@ -31,11 +31,6 @@ t('formatBytes', () => {
   assert.is(L.formatBytes(undefined), '0 B');
 });
 
-t('up/down: handshake younger than 140 s', () => {
-  assert.ok(L.isUp(1000, 1000 - 139));
-  assert.not.ok(L.isUp(1000, 1000 - 140));
-  assert.not.ok(L.isUp(1000, 0));
-});
 
 t('peer names: description, else shortened key', () => {
   assert.is(L.peerName({ name: 'Phone', public_key: KEY }), 'Phone');

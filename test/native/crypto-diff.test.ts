@@ -10,21 +10,16 @@ import * as sys from 'wgjs:sys';
 import * as native from '../../src/crypto/native.ts';
 import * as ref from '../../src/crypto/noble.ts';
 import { fromHex, toHex } from '../../src/util/bytes.ts';
+import { xorshift32 } from '../helpers/random.ts';
 
 const t = suite('native/crypto: native vs @noble');
 const SCALE = (globalThis as { __WGJS_TEST_SCALE?: number }).__WGJS_TEST_SCALE ?? 1;
 const n = (full: number): number => Math.max(3, Math.round(full * SCALE));
 
-// a seeded generator, so a failure can be reproduced; the seed is printed on failure
-let seed = 0x9e3779b9;
-function next(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return seed >>> 0;
-}
+// the seeded generator (test/helpers/random.ts), so a failure can be reproduced; the seed is
+// printed on failure
 const START = (() => { const b = new Uint8Array(4); sys.getrandom(b); return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0 || 1; })();
-seed = START;
+const next = xorshift32(START);
 const bytes = (len: number): Uint8Array => { const b = new Uint8Array(len); for (let i = 0; i < len; i++) b[i] = next() & 0xff; return b; };
 const below = (m: number): number => next() % m;
 const msg = (what: string): string => `${what} (seed ${START})`;

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AllowedIps } from '../../src/device/allowedips.ts';
 import { formatIp4, formatIp6, parseIp } from '../../src/util/ip.ts';
+import { seededFloat } from '../helpers/random.ts';
 
 const t = suite('device/allowedips');
 const SCALE = typeof (globalThis as { __WGJS_TEST_SCALE?: unknown }).__WGJS_TEST_SCALE === 'number'
@@ -33,19 +34,6 @@ function look<P>(tab: AllowedIps<P>, s: string): P | null {
 function list<P>(tab: AllowedIps<P>, peer: P): string[] {
   return tab.entriesForPeer(peer).map((e) =>
     `${e.family === 4 ? formatIp4(e.addr) : formatIp6(e.addr)}/${e.cidr}`);
-}
-
-/** Small deterministic PRNG (xorshift32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
 }
 
 t('host bits are masked on insert, lookup and remove', () => {
@@ -269,7 +257,7 @@ t('randomized against a naive longest-prefix list (v4 and v6, many peers, remova
   const lookups = Math.max(150, Math.floor(1000 * SCALE));
   const PEERS = 60;
   for (const seed of [11, 12]) {
-    const r = rng(seed * 104729);
+    const r = seededFloat(seed * 104729);
     const rand = (n: number): number => Math.floor(r() * n);
     const tab = new AllowedIps<number>();
     let naive: Route[] = []; // in global insertion order (a re-insert moves to the end)

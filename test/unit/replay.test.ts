@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REPLAY_WINDOW, ReplayFilter } from '../../src/noise/replay.ts';
 import { REJECT_AFTER_MESSAGES } from '../../src/noise/constants.ts';
+import { seededFloat } from '../helpers/random.ts';
 
 const t = suite('noise/replay');
 const W = REPLAY_WINDOW;
@@ -14,19 +15,6 @@ function script(f: ReplayFilter, limit: number, steps: [number, boolean][]): voi
   steps.forEach(([n, want], i) => {
     assert.is(f.validateCounter(n, limit), want, `step ${i + 1}: counter ${n}`);
   });
-}
-
-/** Small deterministic PRNG (xorshift32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
 }
 
 t('window is 8192 minus one 64-bit block', () => {
@@ -159,7 +147,7 @@ t('reset forgets everything', () => {
 t('random traffic matches a naive model (set of seen counters + highest)', () => {
   const rounds = Math.max(200, Math.floor(20000 * SCALE));
   for (const seed of [1, 2, 3]) {
-    const r = rng(seed * 7919);
+    const r = seededFloat(seed * 7919);
     const f = new ReplayFilter();
     const seen = new Set<number>();
     let max = -1;

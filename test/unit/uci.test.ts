@@ -6,6 +6,7 @@ import {
 } from '../../src/openwrt/uci.ts';
 import { LIBUCI_CASES } from '../fixtures/uci/libuci.ts';
 import { MALFORMED, SYNTAX_EXPECTED, SYNTAX_TEXT } from '../fixtures/uci/syntax.ts';
+import { seededInt } from '../helpers/random.ts';
 
 const t = suite('openwrt/uci');
 
@@ -120,15 +121,7 @@ t('writer round trip: the syntax fixture reads back identical', () => {
 });
 
 t('writer round trip: random values with quotes, backslashes, #, ;, newlines, CR, tabs', () => {
-  let x = 0x9e3779b9;
-  const rnd = (n: number) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
+  const rnd = seededInt(0x9e3779b9);
   const alphabet = "ab ;#'\"\\\n\r\t$`x=é.";
   for (let round = 0; round < 40; round++) {
     const pkg: UciPackage = { name: 'p', sections: [] };

@@ -2,22 +2,12 @@
 // queue between devices, and captured TUN output.
 import { Device } from '../../../src/device/device.ts';
 import { generatePrivateKey, publicKey } from '../../../src/crypto/x25519.ts';
-import type { Clock, RandomFill } from '../../../src/platform/types.ts';
+import type { Clock } from '../../../src/platform/types.ts';
+import { seededRandom } from '../../helpers/random.ts';
 import type { SetRequest } from '../../../src/uapi/types.ts';
 
-export function seededRandom(seed: number): RandomFill {
-  let s = seed >>> 0 || 1;
-  return (out: Uint8Array) => {
-    for (let i = 0; i < out.length; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i] = s & 255;
-    }
-  };
-}
+// the one seeded generator (test/helpers/random.ts), re-exported for the device tests
+export { seededRandom };
 
 export class FakeClock implements Clock {
   t = 1_000_000;

@@ -44,9 +44,6 @@ function parseIp6(s) {
 }
 
 return baseclass.extend({
-	/** A peer counts as up when its latest handshake is younger than this (REKEY_AFTER_TIME + margin). */
-	UP_SECONDS: 140,
-
 	/** "never", "12s ago", "3m 4s ago", "2h 5m ago", "3d 1h ago". */
 	formatAgo: function(now, then) {
 		if (!then || then <= 0) return _('never');
@@ -80,10 +77,6 @@ return baseclass.extend({
 	/** 25 -> "25 s", 0/absent -> "off". */
 	formatKeepalive: function(v) {
 		return (+v > 0) ? fmt(_('%s s'), +v) : _('off');
-	},
-
-	isUp: function(now, then) {
-		return then > 0 && now - then < this.UP_SECONDS;
 	},
 
 	shortKey: function(key) {

@@ -87,7 +87,8 @@ return view.extend({
 	},
 
 	renderPeer: function(ifname, iface, peer, now) {
-		var up = logic.isUp(now, peer.latest_handshake);
+		// the daemon (or the plugin) says whether the peer is up: one rule, src/openwrt/rpcd.ts peerUp
+		var up = !!peer.up;
 		var writable = L.hasViewPermission();
 		var td = function(cls, title, content) {
 			return E('div', { 'class': 'td ' + cls, 'data-title': title }, content);
