@@ -45,11 +45,12 @@ static JSValue path_op(JSContext *ctx, JSValueConst p, int op, int mode)
     int r, e;
     if (!path)
         return JS_EXCEPTION;
-    r = op == 0 ? mkdir(path, (mode_t)mode) : op == 1 ? unlink(path) : chmod(path, (mode_t)mode);
+    /* op 0: mkdir (an existing one is fine), 1: unlink (a missing one is fine) */
+    r = op == 0 ? mkdir(path, (mode_t)mode) : unlink(path);
     e = errno;
     JS_FreeCString(ctx, path);
     if (r < 0 && !(op == 0 && e == EEXIST) && !(op == 1 && e == ENOENT))
-        return wgjs_throw_errno(ctx, e, op == 0 ? "mkdir" : op == 1 ? "unlink" : "chmod");
+        return wgjs_throw_errno(ctx, e, op == 0 ? "mkdir" : "unlink");
     return JS_UNDEFINED;
 }
 static JSValue js_mkdir(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
