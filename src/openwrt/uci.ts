@@ -38,6 +38,7 @@
 // "cfg" + 2 hex digits of the section's ordinal in its package (1-based, counting every section
 // declaration that created a section) + 4 hex digits of the DJB hash of its type, taken when the
 // section is created (libuci's uci_fixup_section runs before any option is added).
+import { utf8Encode } from '../util/bytes.ts';
 
 type UciValue = string | string[];
 
@@ -159,26 +160,7 @@ export function uciDecode(bytes: Uint8Array | string): string {
 
 /** Text -> bytes: UTF-8, except U+DC80..U+DCFF, which stand for the byte (see uciDecode). */
 export function uciEncode(text: string): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xdc80 && c <= 0xdcff) {
-      out.push(c - 0xdc00);
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return new Uint8Array(out);
+  return utf8Encode(text, true);
 }
 
 /** Bytes as a string of char codes 0..255 (what the reader works on). */

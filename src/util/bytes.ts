@@ -143,11 +143,16 @@ export function writeU64LE(b: Uint8Array, o: number, v: number): void {
   writeU32LE(b, o + 4, hi);
 }
 
-/** UTF-8 encode without TextEncoder (QuickJS has none). */
-export function utf8Encode(s: string): Uint8Array {
+/** UTF-8 encode without TextEncoder (QuickJS has none). With `byteEscapes`, a lone U+DC80..U+DCFF
+ *  stands for the byte 0x80..0xff it escapes (how src/openwrt/uci.ts keeps non-UTF-8 bytes). */
+export function utf8Encode(s: string, byteEscapes = false): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
+    if (byteEscapes && c >= 0xdc80 && c <= 0xdcff) {
+      out.push(c - 0xdc00);
+      continue;
+    }
     if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1);
       if (d >= 0xdc00 && d < 0xe000) {
