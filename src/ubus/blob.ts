@@ -3,7 +3,7 @@
 // then the payload, then zero padding to a multiple of 4. A nested attribute's payload is a run
 // of padded attributes, and its length counts that padding. Lengths and numbers are big-endian
 // on every arch: every access goes through DataView or explicit bytes.
-import { utf8Decode } from '../util/bytes.ts';
+import { utf8Decode, utf8EncodeInto } from '../util/bytes.ts';
 
 export const BLOB_EXTENDED = 0x80000000;
 export const BLOB_ID_SHIFT = 24;
@@ -120,39 +120,8 @@ export class BlobWriter {
   }
 
   /** @internal */ utf8Slow(s: string): void {
-    // at most 3 bytes per UTF-16 unit
-    this.ensure(s.length * 3);
-    let o = this.len;
-    const b = this.buf;
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        b[o++] = c;
-        continue;
-      }
-      if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d < 0xe000) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-          b[o++] = 0xf0 | (c >> 18);
-          b[o++] = 0x80 | ((c >> 12) & 0x3f);
-          b[o++] = 0x80 | ((c >> 6) & 0x3f);
-          b[o++] = 0x80 | (c & 0x3f);
-          continue;
-        }
-      }
-      if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // lone surrogate
-      if (c < 0x800) {
-        b[o++] = 0xc0 | (c >> 6);
-        b[o++] = 0x80 | (c & 0x3f);
-      } else {
-        b[o++] = 0xe0 | (c >> 12);
-        b[o++] = 0x80 | ((c >> 6) & 0x3f);
-        b[o++] = 0x80 | (c & 0x3f);
-      }
-    }
-    this.len = o;
+    this.ensure(s.length * 3); // at most 3 bytes per UTF-16 unit
+    this.len = utf8EncodeInto(s, this.buf, this.len);
   }
   /** Zero bytes up to the next multiple of 4 (relative to the buffer start). */
   pad(): void {

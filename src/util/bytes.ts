@@ -143,29 +143,53 @@ export function writeU64LE(b: Uint8Array, o: number, v: number): void {
   writeU32LE(b, o + 4, hi);
 }
 
-/** UTF-8 encode without TextEncoder (QuickJS has none). With `byteEscapes`, a lone U+DC80..U+DCFF
- *  stands for the byte 0x80..0xff it escapes (how src/openwrt/uci.ts keeps non-UTF-8 bytes). */
-export function utf8Encode(s: string, byteEscapes = false): Uint8Array {
-  const out: number[] = [];
+/**
+ * UTF-8 of `s` written into buf from `off` (room for 3 bytes per UTF-16 unit is enough); returns
+ * the offset after it. A lone surrogate becomes U+FFFD, as TextEncoder does (QuickJS has none),
+ * except with `byteEscapes`, where a lone U+DC80..U+DCFF stands for the byte 0x80..0xff it escapes
+ * (how src/openwrt/uci.ts keeps non-UTF-8 bytes).
+ */
+export function utf8EncodeInto(s: string, buf: Uint8Array, off: number, byteEscapes = false): number {
+  let o = off;
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
-    if (byteEscapes && c >= 0xdc80 && c <= 0xdcff) {
-      out.push(c - 0xdc00);
+    if (c < 0x80) {
+      buf[o++] = c;
       continue;
     }
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
+    if (c >= 0xd800 && c < 0xe000) {
+      const d = c < 0xdc00 && i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
       if (d >= 0xdc00 && d < 0xe000) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
         i++;
+        buf[o++] = 0xf0 | (c >> 18);
+        buf[o++] = 0x80 | ((c >> 12) & 63);
+        buf[o++] = 0x80 | ((c >> 6) & 63);
+        buf[o++] = 0x80 | (c & 63);
+        continue;
       }
+      if (byteEscapes && c >= 0xdc80 && c <= 0xdcff) {
+        buf[o++] = c - 0xdc00;
+        continue;
+      }
+      c = 0xfffd; // a lone surrogate
     }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    if (c < 0x800) {
+      buf[o++] = 0xc0 | (c >> 6);
+      buf[o++] = 0x80 | (c & 63);
+    } else {
+      buf[o++] = 0xe0 | (c >> 12);
+      buf[o++] = 0x80 | ((c >> 6) & 63);
+      buf[o++] = 0x80 | (c & 63);
+    }
   }
-  return Uint8Array.from(out);
+  return o;
+}
+
+/** UTF-8 encode (see utf8EncodeInto). */
+export function utf8Encode(s: string, byteEscapes = false): Uint8Array {
+  const b = new Uint8Array(s.length * 3);
+  return b.slice(0, utf8EncodeInto(s, b, 0, byteEscapes));
 }
 
 /** UTF-8 decode (lenient: invalid sequences become U+FFFD). */

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  utf8EncodeInto,
   fromBase64, fromHex, readU32LE, readU64LE, toBase64, toHex, utf8Decode, utf8Encode,
   writeU32LE, writeU64LE, ctEqual,
 } from '../../src/util/bytes.ts';
@@ -43,6 +44,17 @@ t('utf8 and constant-time compare', () => {
   assert.is(utf8Decode(utf8Encode(s)), s);
   assert.ok(ctEqual(Uint8Array.from([1, 2]), Uint8Array.from([1, 2])));
   assert.not.ok(ctEqual(Uint8Array.from([1, 2]), Uint8Array.from([1, 3])));
+});
+
+t('UTF-8: 1-4 byte forms, lone surrogates as U+FFFD, UCI byte escapes only when asked', () => {
+  const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  assert.is(hex(utf8Encode('a\u00e9\u20ac\u{1f600}')), '61c3a9e282acf09f9880');
+  assert.is(hex(utf8Encode('x\ud800y')), '78efbfbd79', 'a lone high surrogate');
+  assert.is(hex(utf8Encode('\udce9')), 'efbfbd', 'an escape is a lone surrogate without byteEscapes');
+  assert.is(hex(utf8Encode('Caf\udce9', true)), '436166e9', 'with byteEscapes: the byte 0xe9');
+  const buf = new Uint8Array(16);
+  assert.is(utf8EncodeInto('\u00e9', buf, 5), 7);
+  assert.is(hex(buf.subarray(5, 7)), 'c3a9');
 });
 
 t.run();
