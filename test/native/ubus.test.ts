@@ -7,16 +7,10 @@ import * as sys from 'wgjs:sys';
 import { decodeTable } from '../../src/ubus/blobmsg.ts';
 import { UbusClient, type UbusIo } from '../../src/ubus/client.ts';
 import type { Logger } from '../../src/platform/types.ts';
+import { hex, toHexStr } from '../helpers/hex.ts';
 
 const t = suite('ubus/native');
 
-function hex(s: string): Uint8Array {
-  const h = s.replace(/[\s|]+/g, '');
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-const toHexStr = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** UbusIo on wgjs:sys; readiness by polling (the test pumps instead of the reactor). */
 function sysIo(): UbusIo & { readFn: (() => void) | null; pump(ms: number): boolean } {

@@ -7,15 +7,10 @@ import * as assert from 'uvu/assert';
 import { BlobError, BlobWriter } from '../../src/ubus/blob.ts';
 import { bm, decodeField, decodeList, decodeTable, encodeTable, writeField, Typed, type BlobmsgValue, type Decoded } from '../../src/ubus/blobmsg.ts';
 import { beginMessage, finishMessage, messageLength, parseMessage, UbusMsg, ATTR_OBJID, ATTR_METHOD, ATTR_DATA, MSG_INVOKE } from '../../src/ubus/proto.ts';
+import { hex } from '../helpers/hex.ts';
 
 const t = suite('ubus/blobmsg');
 
-function hex(s: string): Uint8Array {
-  const h = s.replace(/[\s|]+/g, '');
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 function toHexStr(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }

@@ -11,16 +11,10 @@ import {
   MSG_LOOKUP, MSG_STATUS, parseMessage, UbusMsg,
 } from '../../src/ubus/proto.ts';
 import type { Logger } from '../../src/platform/types.ts';
+import { hex, toHexStr } from '../helpers/hex.ts';
 
 const t = suite('ubus/client');
 
-function hex(s: string): Uint8Array {
-  const h = s.replace(/[\s|]+/g, '');
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-const toHexStr = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 class FakeIo implements UbusIo {
   socket = false;
